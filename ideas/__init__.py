@@ -1,0 +1,68 @@
+"""ideas: improvement ideas, concerns and a lawful anonymous channel."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """The application factory. ``config`` overrides everything else (tests use it)."""
+    instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("IDEAS_INSTANCE_PATH")
+    if instance_path:
+        instance_path = os.path.abspath(instance_path)
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    from ideas.config import load_config
+
+    load_config(app, config)
+    if app.config.get("TESTING") and app.config.get("CHEAP_PASSWORD_HASHING"):
+        from ideas.services.passwords import use_cheap_hashing_for_tests
+
+        use_cheap_hashing_for_tests()
+    register_extensions(app)
+    register_blueprints(app)
+
+    from ideas import errors, security, templating
+
+    errors.register_errorhandlers(app)
+    security.init_app(app)
+    templating.init_app(app)
+
+    from ideas.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from ideas import database
+    from ideas.extensions import babel, csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    database.init_app(app)
+    migrate.init_app(
+        app, db, directory=os.path.join(os.path.dirname(__file__), os.pardir, "migrations"),
+        render_as_batch=True, compare_type=True,
+    )
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    from ideas.i18n import select_locale, select_timezone
+
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+
+
+def register_blueprints(app: Flask) -> None:
+    from ideas.blueprints import api, auth, health, ideas, main
+    from ideas.extensions import csrf
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(main.bp)
+    app.register_blueprint(ideas.bp)
+    app.register_blueprint(health.bp)
+    # The API authenticates with bearer tokens only, never the session cookie, so
+    # cross-site requests cannot ride on a browser session: CSRF tokens do not apply.
+    csrf.exempt(api.bp)
+    app.register_blueprint(api.bp)

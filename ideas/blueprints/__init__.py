@@ -1,0 +1,1 @@
+"""Thin views: form or JSON -> service -> commit -> redirect or response."""

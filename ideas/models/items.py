@@ -1,0 +1,204 @@
+"""Items (ideas now; concerns and reports share the table) and what hangs off them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    event,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ideas import clock
+from ideas.extensions import db
+from ideas.models.org import Unit, User
+from ideas.models.types import UTCDateTime
+from ideas.models.values import Value
+
+TITLE_MAX = 160
+DESCRIPTION_MAX = 10_000
+BENEFIT_MAX = 5_000
+COMMENT_MAX = 5_000
+REASON_MAX = 2_000
+
+
+class Kind(StrEnum):
+    IDEA = "idea"
+    CONCERN = "concern"
+    REPORT = "report"
+
+
+class Status(StrEnum):
+    SUBMITTED = "submitted"
+    ACKNOWLEDGED = "acknowledged"
+    ASSESSING = "assessing"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    FORWARDED = "forwarded"
+    DUPLICATE = "duplicate"
+    IMPLEMENTED = "implemented"
+    EVALUATED = "evaluated"
+
+
+STATUSES = [s.value for s in Status]
+KINDS = [k.value for k in Kind]
+
+STATUS_LABELS = {
+    Status.SUBMITTED: _l("Submitted"),
+    Status.ACKNOWLEDGED: _l("Received"),
+    Status.ASSESSING: _l("Being assessed"),
+    Status.ACCEPTED: _l("Decided: will be done"),
+    Status.DECLINED: _l("Declined"),
+    Status.FORWARDED: _l("Forwarded"),
+    Status.DUPLICATE: _l("Duplicate"),
+    Status.IMPLEMENTED: _l("Implemented"),
+    Status.EVALUATED: _l("Followed up"),
+}
+
+# The life of an item (DESIGN.md section 5). A decision can be taken at any point
+# before it; a declined item can be taken up again; a forwarded one starts over in the
+# unit that received it.
+_DECISIONS = {Status.ACCEPTED, Status.DECLINED, Status.FORWARDED, Status.DUPLICATE}
+ALLOWED_TRANSITIONS: dict[Status, frozenset[Status]] = {
+    Status.SUBMITTED: frozenset({Status.ACKNOWLEDGED, Status.ASSESSING} | _DECISIONS),
+    Status.ACKNOWLEDGED: frozenset({Status.ASSESSING} | _DECISIONS),
+    Status.ASSESSING: frozenset(_DECISIONS),
+    Status.FORWARDED: frozenset({Status.ACKNOWLEDGED, Status.ASSESSING} | _DECISIONS),
+    Status.DECLINED: frozenset({Status.ASSESSING}),
+    Status.ACCEPTED: frozenset({Status.IMPLEMENTED, Status.ASSESSING}),
+    Status.DUPLICATE: frozenset(),
+    Status.IMPLEMENTED: frozenset({Status.EVALUATED}),
+    Status.EVALUATED: frozenset(),
+}
+# A move to these statuses must say why.
+REASON_REQUIRED = frozenset({Status.DECLINED, Status.FORWARDED, Status.DUPLICATE})
+
+
+def allowed_next(status: str) -> list[Status]:
+    """The statuses an item in ``status`` may move to, in the order of its life."""
+    nexts = ALLOWED_TRANSITIONS[Status(status)]
+    return [s for s in Status if s in nexts]
+
+
+item_values = Table(
+    "item_values",
+    db.metadata,
+    Column("item_id", ForeignKey("items.id", ondelete="CASCADE"), primary_key=True),
+    Column("value_id", ForeignKey("values.id"), primary_key=True, index=True),
+)
+
+
+class Item(db.Model):
+    __tablename__ = "items"
+    __table_args__ = (
+        CheckConstraint(f"kind IN {tuple(KINDS)!r}", name="kind"),
+        CheckConstraint(f"status IN {tuple(STATUSES)!r}", name="status"),
+        Index("ix_items_kind_status_created", "kind", "status", "created_at"),
+        Index("ix_items_kind_created", "kind", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), default=Kind.IDEA.value)
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
+    description: Mapped[str] = mapped_column(Text)
+    benefit: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default=Status.SUBMITTED.value)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    support_count: Mapped[int] = mapped_column(default=0)
+    comment_count: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    unit: Mapped[Unit] = relationship()
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    values: Mapped[list[Value]] = relationship(secondary=item_values, order_by=Value.position)
+    history: Mapped[list[HistoryEntry]] = relationship(
+        back_populates="item", order_by="HistoryEntry.id"
+    )
+    comments: Mapped[list[Comment]] = relationship(
+        back_populates="item", order_by="Comment.id"
+    )
+
+    @property
+    def status_label(self) -> str:
+        return str(STATUS_LABELS[Status(self.status)])
+
+    def __repr__(self) -> str:
+        return f"<Item {self.id} {self.kind} {self.status}>"
+
+
+class HistoryEntry(db.Model):
+    """One step in an item's life. Append-only: the database refuses updates and deletes."""
+
+    __tablename__ = "item_history"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    action: Mapped[str] = mapped_column(String(20), default="status")
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str | None] = mapped_column(String(20))
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+    item: Mapped[Item] = relationship(back_populates="history")
+    actor: Mapped[User | None] = relationship()
+
+    @property
+    def to_label(self) -> str:
+        return str(STATUS_LABELS[Status(self.to_status)]) if self.to_status else ""
+
+    @property
+    def from_label(self) -> str:
+        return str(STATUS_LABELS[Status(self.from_status)]) if self.from_status else ""
+
+
+@event.listens_for(HistoryEntry, "before_update")
+@event.listens_for(HistoryEntry, "before_delete")
+def _history_is_append_only(mapper, connection, target):
+    raise RuntimeError("item history is append-only")
+
+
+class Support(db.Model):
+    __tablename__ = "supports"
+
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
+class Follow(db.Model):
+    __tablename__ = "follows"
+
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
+class Comment(db.Model):
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    item: Mapped[Item] = relationship(back_populates="comments")
+    author: Mapped[User] = relationship()

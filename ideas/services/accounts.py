@@ -1,0 +1,194 @@
+"""Users, units and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from datetime import timedelta
+
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ideas import clock
+from ideas.extensions import db
+from ideas.models import ROLES, ApiToken, Unit, User, unit_by_code, user_by_email
+from ideas.services import passwords
+from ideas.services.errors import DomainError
+
+TOKEN_PREFIX = "ideas_"  # noqa: S105 - a prefix, not a secret
+
+
+def normalize_email(email: str) -> str:
+    """A checked, lower-cased e-mail address (no DNS look-up: intranets have odd domains)."""
+    try:
+        info = validate_email(email.strip(), check_deliverability=False)
+    except EmailNotValidError:
+        raise DomainError(_l("Enter a valid e-mail address."), field="email") from None
+    return info.normalized.lower()
+
+
+def create_user(
+    *, email: str, name: str, password: str | None, role: str = "employee",
+    unit_code: str | None = None, locale: str | None = None,
+) -> User:
+    """Create an account. The password is stored only as an Argon2id hash."""
+    email = normalize_email(email)
+    if user_by_email(email):
+        raise DomainError(_l("An account with that e-mail address already exists."), "email")
+    name = (name or "").strip()
+    if not name:
+        raise DomainError(_l("Enter a name."), field="name")
+    if role not in ROLES:
+        raise DomainError(_l("Unknown role: %(role)s.", role=role), field="role")
+    if password is not None and len(password) < passwords.MIN_LENGTH:
+        raise DomainError(
+            _l("The password must be at least %(n)d characters.", n=passwords.MIN_LENGTH),
+            field="password",
+        )
+    unit = None
+    if unit_code:
+        unit = unit_by_code(unit_code)
+        if unit is None:
+            raise DomainError(_l("Unknown unit: %(code)s.", code=unit_code), field="unit")
+    user = User(
+        email=email, name=name, role=role, unit=unit, locale=locale,
+        password_hash=passwords.hash_password(password) if password else None,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, or None (the same for every failure)."""
+    user = user_by_email(email or "")
+    ok = passwords.verify_password(user.password_hash if user else None, password or "")
+    if not ok or user is None or not user.active:
+        return None
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    return user
+
+
+def create_unit(
+    *, code: str, name: str, parent_code: str | None = None, manager_email: str | None = None
+) -> Unit:
+    code, name = (code or "").strip(), (name or "").strip()
+    if not code:
+        raise DomainError(_l("Enter a unit code."), field="code")
+    if not name:
+        raise DomainError(_l("Enter a unit name."), field="name")
+    if unit_by_code(code):
+        raise DomainError(_l("A unit with code %(code)s already exists.", code=code), "code")
+    parent = manager = None
+    if parent_code:
+        parent = unit_by_code(parent_code)
+        if parent is None:
+            raise DomainError(_l("Unknown unit: %(code)s.", code=parent_code), field="parent")
+    if manager_email:
+        manager = user_by_email(manager_email)
+        if manager is None:
+            raise DomainError(
+                _l("No account with e-mail %(email)s.", email=manager_email), field="manager"
+            )
+    unit = Unit(code=code, name=name, parent=parent, manager=manager)
+    db.session.add(unit)
+    db.session.flush()
+    return unit
+
+
+class ImportRowError(DomainError):
+    def __init__(self, line: int, message: str):
+        super().__init__(f"line {line}: {message}", field=f"line {line}")
+        self.line = line
+
+
+IMPORT_COLUMNS = ("code", "name", "parent", "manager_email")
+
+
+def import_units(rows: Iterable[tuple[int, dict[str, str]]]) -> tuple[int, int]:
+    """Create or update units from ``(line number, row)`` pairs, all or nothing.
+
+    Parents may come later in the file than their children. A bad row raises
+    ``ImportRowError`` naming its line; the caller then rolls back. Returns
+    ``(created, updated)``.
+    """
+    existing = {u.code: u for u in db.session.scalars(select(Unit))}
+    users = {}
+    seen: dict[str, int] = {}
+    parsed = []
+    for line, row in rows:
+        code = (row.get("code") or "").strip()
+        name = (row.get("name") or "").strip()
+        if not code:
+            raise ImportRowError(line, "the code is empty")
+        if len(code) > 40:
+            raise ImportRowError(line, "the code is longer than 40 characters")
+        if not name:
+            raise ImportRowError(line, f"unit {code} has no name")
+        if code in seen:
+            raise ImportRowError(line, f"unit {code} is also on line {seen[code]}")
+        seen[code] = line
+        email = (row.get("manager_email") or "").strip().lower()
+        if email and email not in users:
+            users[email] = user_by_email(email)
+            if users[email] is None:
+                raise ImportRowError(line, f"no account with e-mail {email}")
+        parsed.append((line, code, name, (row.get("parent") or "").strip(), email))
+
+    created = updated = 0
+    units = dict(existing)
+    for _line, code, name, _parent, _email in parsed:
+        if code in units:
+            units[code].name = name
+            updated += 1
+        else:
+            units[code] = Unit(code=code, name=name)
+            db.session.add(units[code])
+            created += 1
+    for line, code, _name, parent, email in parsed:
+        unit = units[code]
+        if parent:
+            if parent not in units:
+                raise ImportRowError(line, f"unknown parent unit {parent}")
+            # Walking up from the new parent must never reach this unit again.
+            node = units[parent]
+            while node is not None:
+                if node is unit:
+                    raise ImportRowError(line, f"unit {code} would be its own ancestor")
+                node = node.parent
+            unit.parent = units[parent]
+        else:
+            unit.parent = None
+        unit.manager = users[email] if email else None
+    db.session.flush()
+    return created, updated
+
+
+def create_api_token(user: User, name: str = "") -> str:
+    """A new personal API token. The token is returned once; only its hash is kept."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user=user, token_hash=_token_hash(token), name=name))
+    db.session.flush()
+    return token
+
+
+def user_for_token(token: str) -> User | None:
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        return None
+    row = db.session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == _token_hash(token))
+    )
+    if row is None or not row.user.active:
+        return None
+    # Recorded at most hourly, so that reading through the API does not write each time.
+    now = clock.now()
+    if row.last_used_at is None or now - row.last_used_at > timedelta(hours=1):
+        row.last_used_at = now
+    return row.user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -1,0 +1,28 @@
+"""Errors the domain raises; the web shows them on the form, the API as JSON."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Input the rules refuse. ``field`` names the input at fault, when there is one."""
+
+    status = 422
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(str(message))
+        self.message = message  # may be a lazy string, rendered in the user's language
+        self.field = field
+
+
+class NotAllowed(DomainError):
+    status = 403
+
+    def __init__(self, message="You are not allowed to do that.", field=None):
+        super().__init__(message, field)
+
+
+class NotFound(DomainError):
+    status = 404
+
+    def __init__(self, message="Not found.", field=None):
+        super().__init__(message, field)

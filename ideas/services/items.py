@@ -1,0 +1,245 @@
+"""The life of an item: submit, move through statuses, support, comment, follow."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, delete, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from ideas import clock
+from ideas.extensions import db
+from ideas.models import (
+    ALLOWED_TRANSITIONS,
+    REASON_REQUIRED,
+    STATUS_LABELS,
+    STATUSES,
+    Comment,
+    Follow,
+    HistoryEntry,
+    Item,
+    Kind,
+    Status,
+    Support,
+    Unit,
+    User,
+    Value,
+    unit_by_code,
+)
+from ideas.models.items import BENEFIT_MAX, COMMENT_MAX, DESCRIPTION_MAX, REASON_MAX, TITLE_MAX
+from ideas.services.errors import DomainError, NotAllowed
+from ideas.services.permissions import can_manage_item, can_view_item
+from ideas.services.search import apply_search
+
+# Ideas that are still open for support.
+OPEN_STATUSES = frozenset(
+    {Status.SUBMITTED, Status.ACKNOWLEDGED, Status.ASSESSING, Status.FORWARDED, Status.ACCEPTED}
+)
+
+
+def _text(value: str | None, field: str, limit: int, *, required: bool) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise DomainError(_l("This field is required."), field=field)
+    if len(value) > limit:
+        raise DomainError(_l("At most %(n)d characters.", n=limit), field=field)
+    return value
+
+
+def _values_by_name(names: Sequence[str]) -> list[Value]:
+    wanted = list(dict.fromkeys(n.strip() for n in names if n and n.strip()))
+    if not wanted:
+        raise DomainError(_l("Choose at least one value."), field="values")
+    found = {
+        v.name: v
+        for v in db.session.scalars(
+            select(Value).where(Value.name.in_(wanted), Value.active.is_(True))
+        )
+    }
+    unknown = [n for n in wanted if n not in found]
+    if unknown:
+        raise DomainError(
+            _l("Unknown value: %(names)s.", names=", ".join(unknown)), field="values"
+        )
+    return [found[n] for n in wanted]
+
+
+def _record(item: Item, actor: User | None, action: str, frm: str | None, to: str | None,
+            comment: str = "") -> HistoryEntry:
+    entry = HistoryEntry(item=item, actor=actor, action=action, from_status=frm,
+                         to_status=to, comment=comment, created_at=clock.now())
+    db.session.add(entry)
+    return entry
+
+
+def submit_idea(
+    author: User, *, title: str, description: str, benefit: str = "",
+    unit: str | Unit | None, values: Sequence[str],
+) -> Item:
+    """File a new improvement idea. The author follows it from the start."""
+    title = _text(title, "title", TITLE_MAX, required=True)
+    description = _text(description, "description", DESCRIPTION_MAX, required=True)
+    benefit = _text(benefit, "benefit", BENEFIT_MAX, required=False)
+    if isinstance(unit, Unit):
+        unit_obj = unit
+    else:
+        if not unit or not str(unit).strip():
+            raise DomainError(_l("Choose a unit."), field="unit")
+        unit_obj = unit_by_code(str(unit))
+        if unit_obj is None:
+            raise DomainError(_l("Unknown unit: %(code)s.", code=unit), field="unit")
+    value_objs = _values_by_name(values)
+    now = clock.now()
+    item = Item(
+        kind=Kind.IDEA.value, title=title, description=description, benefit=benefit,
+        unit=unit_obj, author=author, values=value_objs, status=Status.SUBMITTED.value,
+        created_at=now, updated_at=now,
+    )
+    db.session.add(item)
+    _record(item, author, "submitted", None, Status.SUBMITTED.value)
+    db.session.flush()
+    db.session.add(Follow(item_id=item.id, user_id=author.id, created_at=now))
+    db.session.flush()
+    return item
+
+
+def transition(item: Item, actor: User, to_status: str, comment: str = "") -> Item:
+    """Move ``item`` to ``to_status``, as DESIGN.md section 5 allows; record it in history."""
+    if not can_manage_item(actor, item):
+        raise NotAllowed(_l("Only a manager of the item's unit can change its status."))
+    if to_status not in STATUSES:
+        raise DomainError(_l("Unknown status: %(status)s.", status=to_status), field="status")
+    target = Status(to_status)
+    current = Status(item.status)
+    if target not in ALLOWED_TRANSITIONS[current]:
+        raise DomainError(
+            _l("An item that is “%(current)s” cannot become “%(target)s”.",
+               current=STATUS_LABELS[current], target=STATUS_LABELS[target]),
+            field="status",
+        )
+    comment = _text(comment, "comment", REASON_MAX, required=target in REASON_REQUIRED)
+    item.status = target.value
+    item.updated_at = clock.now()
+    _record(item, actor, "status", current.value, target.value, comment)
+    db.session.flush()
+    return item
+
+
+def _require_idea(user: User, item: Item) -> None:
+    if not can_view_item(user, item) or item.kind != Kind.IDEA:
+        raise NotAllowed()
+
+
+def support(item: Item, user: User) -> bool:
+    """Support an open idea; a second support by the same person changes nothing."""
+    _require_idea(user, item)
+    if Status(item.status) not in OPEN_STATUSES:
+        raise DomainError(_l("Only open ideas can be supported."), field="status")
+    if db.session.get(Support, (item.id, user.id)):
+        return False
+    db.session.add(Support(item_id=item.id, user_id=user.id, created_at=clock.now()))
+    item.support_count = Item.support_count + 1
+    db.session.flush()
+    db.session.refresh(item, ["support_count"])
+    return True
+
+
+def withdraw_support(item: Item, user: User) -> bool:
+    _require_idea(user, item)
+    removed = db.session.execute(
+        delete(Support).where(Support.item_id == item.id, Support.user_id == user.id)
+    ).rowcount
+    if removed:
+        item.support_count = Item.support_count - 1
+        db.session.flush()
+    db.session.refresh(item, ["support_count"])
+    return bool(removed)
+
+
+def has_supported(item: Item, user: User) -> bool:
+    return db.session.get(Support, (item.id, user.id)) is not None
+
+
+def add_comment(item: Item, author: User, body: str) -> Comment:
+    _require_idea(author, item)
+    if item.status == Status.DUPLICATE:
+        raise DomainError(_l("Comment on the original idea instead."), field="body")
+    body = _text(body, "body", COMMENT_MAX, required=True)
+    comment = Comment(item=item, author=author, body=body, created_at=clock.now())
+    db.session.add(comment)
+    item.comment_count = Item.comment_count + 1
+    db.session.flush()
+    db.session.refresh(item, ["comment_count"])
+    return comment
+
+
+def follow(item: Item, user: User) -> bool:
+    _require_idea(user, item)
+    if db.session.get(Follow, (item.id, user.id)):
+        return False
+    db.session.add(Follow(item_id=item.id, user_id=user.id, created_at=clock.now()))
+    db.session.flush()
+    return True
+
+
+def unfollow(item: Item, user: User) -> bool:
+    _require_idea(user, item)
+    return bool(
+        db.session.execute(
+            delete(Follow).where(Follow.item_id == item.id, Follow.user_id == user.id)
+        ).rowcount
+    )
+
+
+def is_following(item: Item, user: User) -> bool:
+    return db.session.get(Follow, (item.id, user.id)) is not None
+
+
+@dataclass
+class IdeaFilters:
+    q: str = ""
+    status: str = ""
+    value: str = ""
+    unit: str = ""
+    author_id: int | None = None
+
+
+def idea_list_query(filters: IdeaFilters) -> Select:
+    """All ideas matching the filters, newest first (or by relevance when searching),
+    with what a list row shows loaded up front: a fixed number of queries per page."""
+    stmt = (
+        select(Item)
+        .where(Item.kind == Kind.IDEA.value)
+        .options(
+            joinedload(Item.unit), joinedload(Item.author), joinedload(Item.assignee),
+            selectinload(Item.values),
+        )
+        .order_by(Item.created_at.desc(), Item.id.desc())
+    )
+    if filters.status:
+        stmt = stmt.where(Item.status == filters.status)
+    if filters.value:
+        stmt = stmt.where(Item.values.any(Value.name == filters.value))
+    if filters.unit:
+        stmt = stmt.where(Item.unit.has(Unit.code == filters.unit))
+    if filters.author_id is not None:
+        stmt = stmt.where(Item.author_id == filters.author_id)
+    if filters.q:
+        stmt = apply_search(stmt, filters.q)
+    return stmt
+
+
+def load_item(item_id: int) -> Item | None:
+    """An item with everything its page shows, in a fixed number of queries."""
+    return db.session.scalar(
+        select(Item)
+        .where(Item.id == item_id)
+        .options(
+            joinedload(Item.unit), joinedload(Item.author), joinedload(Item.assignee),
+            selectinload(Item.values),
+            selectinload(Item.history).joinedload(HistoryEntry.actor),
+            selectinload(Item.comments).joinedload(Comment.author),
+        )
+    )

@@ -1,0 +1,164 @@
+"""Test set-up: the schema is built once per session by running the migrations; each
+test runs inside a transaction that is rolled back at the end.
+
+``IDEAS_TEST_DATABASE_URL`` selects a real PostgreSQL database (CI sets it); without
+it the suite runs on an SQLite file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+from sqlalchemy import event, text
+
+from ideas import clock, create_app
+from ideas.extensions import db
+from tests import factories
+
+TEST_DATABASE_URL = os.environ.get("IDEAS_TEST_DATABASE_URL")
+
+
+def _reset_postgres(url: str) -> None:
+    from sqlalchemy import create_engine
+
+    from ideas.config import normalize_database_url
+
+    engine = create_engine(normalize_database_url(url))
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    instance = tmp_path_factory.mktemp("instance")
+    url = TEST_DATABASE_URL or f"sqlite:///{instance / 'test.sqlite3'}"
+    if url.startswith(("postgres://", "postgresql")):
+        _reset_postgres(url)
+    app = create_app({
+        "TESTING": True,
+        "INSTANCE_PATH": str(instance),
+        "DATABASE_URL": url,
+        "SECRET_KEY": "test-secret",
+        "CHEAP_PASSWORD_HASHING": True,
+        "SERVER_NAME": None,
+    })
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _isolated(request, app):
+    """Each test in a transaction rolled back at the end (SQLAlchemy's recipe for
+    joining a session into an external transaction); commits become savepoints."""
+    if "app" not in request.fixturenames and not any(
+        f in request.fixturenames for f in ("client", "runner", "session")
+    ):
+        pass
+    with app.app_context():
+        connection = db.engine.connect()
+        transaction = connection.begin()
+        original = db.session
+        db.session = db._make_scoped_session(
+            {"bind": connection, "join_transaction_mode": "create_savepoint"}
+        )
+        try:
+            yield
+        finally:
+            db.session.remove()
+            transaction.rollback()
+            connection.close()
+            db.session = original
+            clock.reset()
+
+
+@pytest.fixture
+def session(app):
+    return db.session
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def org(app):
+    """A small organisation: a förvaltning with two units, their managers, employees."""
+    return factories.organisation()
+
+
+@pytest.fixture
+def count_queries(app):
+    """Counts the SQL statements run inside a ``with count_queries() as q`` block."""
+
+    class Counter:
+        def __init__(self):
+            self.statements: list[str] = []
+
+        @property
+        def count(self) -> int:
+            return len(self.statements)
+
+        def __enter__(self):
+            event.listen(db.engine, "before_cursor_execute", self._on)
+            return self
+
+        def __exit__(self, *exc):
+            event.remove(db.engine, "before_cursor_execute", self._on)
+
+        def _on(self, conn, cursor, statement, parameters, context, executemany):
+            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+                self.statements.append(statement)
+
+    return Counter
+
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+class Auth:
+    """Log in and out, and post forms with their CSRF token, as a browser would."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def csrf(self, url: str = "/login") -> str:
+        page = self.client.get(url).get_data(as_text=True)
+        match = CSRF_RE.search(page)
+        assert match, f"no CSRF token on {url}"
+        return match.group(1)
+
+    def login(self, email: str, password: str = factories.PASSWORD):
+        response = self.client.post(
+            "/login",
+            data={"email": email, "password": password, "csrf_token": self.csrf("/login")},
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return response
+
+    def logout(self):
+        return self.client.post("/logout", data={"csrf_token": self.csrf("/ideas")})
+
+    def post(self, url: str, data: dict | None = None, *, token_from: str = "/ideas", **kw):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf(token_from))
+        return self.client.post(url, data=data, **kw)
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
