@@ -44,8 +44,11 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     database.init_app(app)
     migrate.init_app(
-        app, db, directory=os.path.join(os.path.dirname(__file__), os.pardir, "migrations"),
-        render_as_batch=True, compare_type=True,
+        app,
+        db,
+        directory=os.path.join(os.path.dirname(__file__), os.pardir, "migrations"),
+        render_as_batch=True,
+        compare_type=True,
     )
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -38,14 +38,16 @@ def app(tmp_path_factory):
     url = TEST_DATABASE_URL or f"sqlite:///{instance / 'test.sqlite3'}"
     if url.startswith(("postgres://", "postgresql")):
         _reset_postgres(url)
-    app = create_app({
-        "TESTING": True,
-        "INSTANCE_PATH": str(instance),
-        "DATABASE_URL": url,
-        "SECRET_KEY": "test-secret",
-        "CHEAP_PASSWORD_HASHING": True,
-        "SERVER_NAME": None,
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "INSTANCE_PATH": str(instance),
+            "DATABASE_URL": url,
+            "SECRET_KEY": "test-secret",
+            "CHEAP_PASSWORD_HASHING": True,
+            "SERVER_NAME": None,
+        }
+    )
     with app.app_context():
         from flask_migrate import upgrade
 

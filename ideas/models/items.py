@@ -127,9 +127,7 @@ class Item(db.Model):
     history: Mapped[list[HistoryEntry]] = relationship(
         back_populates="item", order_by="HistoryEntry.id"
     )
-    comments: Mapped[list[Comment]] = relationship(
-        back_populates="item", order_by="Comment.id"
-    )
+    comments: Mapped[list[Comment]] = relationship(back_populates="item", order_by="Comment.id")
 
     @property
     def status_label(self) -> str:

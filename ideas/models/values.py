@@ -39,17 +39,32 @@ class Behaviour(db.Model):
 DEFAULT_VALUES: list[tuple[str, list[str]]] = [
     (
         "Vi är öppna",
-        ["ärliga", "håller vad vi lovar", "lyhörda", "visar varandra respekt",
-         "löser det tillsammans"],
+        [
+            "ärliga",
+            "håller vad vi lovar",
+            "lyhörda",
+            "visar varandra respekt",
+            "löser det tillsammans",
+        ],
     ),
     (
         "Vi är framåt",
-        ["modiga", "kreativa", "agerar", "lär av erfarenheter och vår omvärld",
-         "tänker långsiktigt"],
+        [
+            "modiga",
+            "kreativa",
+            "agerar",
+            "lär av erfarenheter och vår omvärld",
+            "tänker långsiktigt",
+        ],
     ),
     (
         "Vi vill",
-        ["tar ansvar", "ser till helheten", "service i fokus",
-         "utvecklar och tillvaratar kompetens", "krånglar inte till det"],
+        [
+            "tar ansvar",
+            "ser till helheten",
+            "service i fokus",
+            "utvecklar och tillvaratar kompetens",
+            "krånglar inte till det",
+        ],
     ),
 ]

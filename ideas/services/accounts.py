@@ -30,8 +30,13 @@ def normalize_email(email: str) -> str:
 
 
 def create_user(
-    *, email: str, name: str, password: str | None, role: str = "employee",
-    unit_code: str | None = None, locale: str | None = None,
+    *,
+    email: str,
+    name: str,
+    password: str | None,
+    role: str = "employee",
+    unit_code: str | None = None,
+    locale: str | None = None,
 ) -> User:
     """Create an account. The password is stored only as an Argon2id hash."""
     email = normalize_email(email)
@@ -53,7 +58,11 @@ def create_user(
         if unit is None:
             raise DomainError(_l("Unknown unit: %(code)s.", code=unit_code), field="unit")
     user = User(
-        email=email, name=name, role=role, unit=unit, locale=locale,
+        email=email,
+        name=name,
+        role=role,
+        unit=unit,
+        locale=locale,
         password_hash=passwords.hash_password(password) if password else None,
     )
     db.session.add(user)
@@ -178,9 +187,7 @@ def create_api_token(user: User, name: str = "") -> str:
 def user_for_token(token: str) -> User | None:
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
-    row = db.session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == _token_hash(token))
-    )
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
     if row is None or not row.user.active:
         return None
     # Recorded at most hourly, so that reading through the API does not write each time.

@@ -60,23 +60,34 @@ def _values_by_name(names: Sequence[str]) -> list[Value]:
     }
     unknown = [n for n in wanted if n not in found]
     if unknown:
-        raise DomainError(
-            _l("Unknown value: %(names)s.", names=", ".join(unknown)), field="values"
-        )
+        raise DomainError(_l("Unknown value: %(names)s.", names=", ".join(unknown)), field="values")
     return [found[n] for n in wanted]
 
 
-def _record(item: Item, actor: User | None, action: str, frm: str | None, to: str | None,
-            comment: str = "") -> HistoryEntry:
-    entry = HistoryEntry(item=item, actor=actor, action=action, from_status=frm,
-                         to_status=to, comment=comment, created_at=clock.now())
+def _record(
+    item: Item, actor: User | None, action: str, frm: str | None, to: str | None, comment: str = ""
+) -> HistoryEntry:
+    entry = HistoryEntry(
+        item=item,
+        actor=actor,
+        action=action,
+        from_status=frm,
+        to_status=to,
+        comment=comment,
+        created_at=clock.now(),
+    )
     db.session.add(entry)
     return entry
 
 
 def submit_idea(
-    author: User, *, title: str, description: str, benefit: str = "",
-    unit: str | Unit | None, values: Sequence[str],
+    author: User,
+    *,
+    title: str,
+    description: str,
+    benefit: str = "",
+    unit: str | Unit | None,
+    values: Sequence[str],
 ) -> Item:
     """File a new improvement idea. The author follows it from the start."""
     title = _text(title, "title", TITLE_MAX, required=True)
@@ -93,9 +104,16 @@ def submit_idea(
     value_objs = _values_by_name(values)
     now = clock.now()
     item = Item(
-        kind=Kind.IDEA.value, title=title, description=description, benefit=benefit,
-        unit=unit_obj, author=author, values=value_objs, status=Status.SUBMITTED.value,
-        created_at=now, updated_at=now,
+        kind=Kind.IDEA.value,
+        title=title,
+        description=description,
+        benefit=benefit,
+        unit=unit_obj,
+        author=author,
+        values=value_objs,
+        status=Status.SUBMITTED.value,
+        created_at=now,
+        updated_at=now,
     )
     db.session.add(item)
     _record(item, author, "submitted", None, Status.SUBMITTED.value)
@@ -115,8 +133,11 @@ def transition(item: Item, actor: User, to_status: str, comment: str = "") -> It
     current = Status(item.status)
     if target not in ALLOWED_TRANSITIONS[current]:
         raise DomainError(
-            _l("An item that is “%(current)s” cannot become “%(target)s”.",
-               current=STATUS_LABELS[current], target=STATUS_LABELS[target]),
+            _l(
+                "An item that is “%(current)s” cannot become “%(target)s”.",
+                current=STATUS_LABELS[current],
+                target=STATUS_LABELS[target],
+            ),
             field="status",
         )
     comment = _text(comment, "comment", REASON_MAX, required=target in REASON_REQUIRED)
@@ -213,7 +234,9 @@ def idea_list_query(filters: IdeaFilters) -> Select:
         select(Item)
         .where(Item.kind == Kind.IDEA.value)
         .options(
-            joinedload(Item.unit), joinedload(Item.author), joinedload(Item.assignee),
+            joinedload(Item.unit),
+            joinedload(Item.author),
+            joinedload(Item.assignee),
             selectinload(Item.values),
         )
         .order_by(Item.created_at.desc(), Item.id.desc())
@@ -237,7 +260,9 @@ def load_item(item_id: int) -> Item | None:
         select(Item)
         .where(Item.id == item_id)
         .options(
-            joinedload(Item.unit), joinedload(Item.author), joinedload(Item.assignee),
+            joinedload(Item.unit),
+            joinedload(Item.author),
+            joinedload(Item.assignee),
             selectinload(Item.values),
             selectinload(Item.history).joinedload(HistoryEntry.actor),
             selectinload(Item.comments).joinedload(Comment.author),

@@ -17,6 +17,7 @@ def use_cheap_hashing_for_tests() -> None:
     _hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
     _DUMMY_HASH = _hasher.hash("not a password of anyone")
 
+
 MIN_LENGTH = 10
 
 

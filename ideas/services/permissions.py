@@ -23,11 +23,7 @@ def manages_unit(user: User, unit_id: int) -> bool:
     ancestors = unit_ancestors_cte(unit_id)
     return bool(
         db.session.scalar(
-            select(
-                exists().where(
-                    Unit.id.in_(select(ancestors.c.id)), Unit.manager_id == user.id
-                )
-            )
+            select(exists().where(Unit.id.in_(select(ancestors.c.id)), Unit.manager_id == user.id))
         )
     )
 
