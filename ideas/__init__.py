@@ -32,8 +32,10 @@ def create_app(config: dict | None = None) -> Flask:
     templating.init_app(app)
 
     from ideas.cli import register_commands
+    from ideas.tasks import celery_init_app
 
     register_commands(app)
+    celery_init_app(app)
     return app
 
 

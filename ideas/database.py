@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from flask import Flask
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+
+from ideas.extensions import db
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
-@event.listens_for(Engine, "connect")
 def _sqlite_on_connect(dbapi_connection, connection_record):
-    if not isinstance(dbapi_connection, sqlite3.Connection):
-        return
     # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin: this
     # makes SAVEPOINT and transactional DDL work (SQLAlchemy's pysqlite recipe).
     dbapi_connection.isolation_level = None
@@ -28,11 +24,14 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
     cursor.close()
 
 
-@event.listens_for(Engine, "begin")
 def _sqlite_begin(conn):
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN")
+    conn.exec_driver_sql("BEGIN")
 
 
 def init_app(app: Flask) -> None:
-    """Nothing per app yet: the listeners above apply to every engine."""
+    """Give the application's own engine (not every engine in the process) its set-up."""
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_begin)
