@@ -33,7 +33,10 @@ def register_errorhandlers(app: Flask) -> None:
         template = "errors/404.html" if code == 405 else f"errors/{code}.html"
         if code in (405, 413, 429):
             template = "errors/400.html"
-        return render_template(template, error=error), code
+        # A description given on purpose (abort(400, description=...)) is shown; the
+        # generic English one of the exception class is not.
+        detail = error.description if error.description != type(error).description else None
+        return render_template(template, error=error, detail=detail), code
 
     @app.errorhandler(InternalServerError)
     def _server_error(error):

@@ -7,10 +7,13 @@ it the suite runs on an SQLite file.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 
 import pytest
+from flask.testing import FlaskClient
+from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
 from sqlalchemy import event, text
 
 from ideas import clock, create_app
@@ -32,6 +35,23 @@ def _reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+class ConnectionBoundSession(FlaskSQLAlchemySession):
+    """Flask-SQLAlchemy's session picks an engine per model and so ignores a ``bind``
+    given to the session; the test session must use the test's connection."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        return bind if bind is not None else self.bind
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in a context of its own, as in a real server: its own app
+    context, ``g`` and database session (sharing the test's transaction), so nothing
+    cached in one request (the CSRF token, the logged-in user) leaks into the next."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     instance = tmp_path_factory.mktemp("instance")
@@ -48,6 +68,7 @@ def app(tmp_path_factory):
             "SERVER_NAME": None,
         }
     )
+    app.test_client_class = IsolatedClient
     with app.app_context():
         from flask_migrate import upgrade
 
@@ -61,16 +82,16 @@ def app(tmp_path_factory):
 def _isolated(request, app):
     """Each test in a transaction rolled back at the end (SQLAlchemy's recipe for
     joining a session into an external transaction); commits become savepoints."""
-    if "app" not in request.fixturenames and not any(
-        f in request.fixturenames for f in ("client", "runner", "session")
-    ):
-        pass
     with app.app_context():
         connection = db.engine.connect()
         transaction = connection.begin()
         original = db.session
         db.session = db._make_scoped_session(
-            {"bind": connection, "join_transaction_mode": "create_savepoint"}
+            {
+                "bind": connection,
+                "join_transaction_mode": "create_savepoint",
+                "class_": ConnectionBoundSession,
+            }
         )
         try:
             yield

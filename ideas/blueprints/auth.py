@@ -1,3 +1,46 @@
-from flask import Blueprint
+"""Logging in and out."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from ideas.extensions import db
+from ideas.forms import ActionForm, LoginForm
+from ideas.security import public, safe_next_url
+from ideas.services.accounts import authenticate
 
 bp = Blueprint("auth", __name__)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("ideas.index"))
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        user = authenticate(form.email.data, form.password.data)
+        if user is not None:
+            lang = session.get("lang")
+            session.clear()  # a fresh session on login: nothing carried over from before
+            if lang:
+                session["lang"] = lang
+            login_user(user)
+            db.session.commit()  # a password hash may have been upgraded
+            return redirect(safe_next_url(request.args.get("next")))
+        # One message for every failure: it never tells whether an account exists.
+        error = _("The e-mail address or password is wrong.")
+    status = 200 if error is None and not form.errors else 400
+    return render_template("auth/login.html", form=form, error=error), status
+
+
+@bp.post("/logout")
+def logout():
+    form = ActionForm()
+    if form.validate_on_submit():
+        logout_user()
+        session.clear()
+    return redirect(url_for("auth.login"))

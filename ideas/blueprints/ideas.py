@@ -1,3 +1,212 @@
-from flask import Blueprint
+"""Ideas: the list with search and filters, the submit form, the idea page and its actions."""
 
-bp = Blueprint("ideas", __name__)
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ideas.extensions import db
+from ideas.forms import ActionForm, CommentForm, IdeaForm, StatusForm
+from ideas.models import STATUS_LABELS, STATUSES, Item, Status, Unit, Value, allowed_next
+from ideas.services import items as item_service
+from ideas.services.errors import DomainError
+from ideas.services.items import IdeaFilters, idea_list_query, load_item
+from ideas.services.permissions import can_manage_item, can_view_item
+from ideas.services.search import MAX_QUERY
+from ideas.web import page_arg, show_domain_error
+
+bp = Blueprint("ideas", __name__, url_prefix="/ideas")
+
+
+def _values() -> list[Value]:
+    return list(
+        db.session.scalars(
+            select(Value)
+            .where(Value.active.is_(True))
+            .options(selectinload(Value.behaviours))
+            .order_by(Value.position)
+        )
+    )
+
+
+def _units() -> list[Unit]:
+    return list(db.session.scalars(select(Unit).order_by(Unit.name)))
+
+
+@bp.get("")
+def index():
+    filters = IdeaFilters(
+        q=request.args.get("q", "").strip(),
+        status=request.args.get("status", ""),
+        value=request.args.get("value", ""),
+        unit=request.args.get("unit", ""),
+    )
+    if len(filters.q) > MAX_QUERY:
+        abort(400, description=_("The search text can be at most %(n)d characters.", n=MAX_QUERY))
+    if filters.status and filters.status not in STATUSES:
+        abort(400, description=_("Unknown status: %(status)s.", status=filters.status))
+    values, units = _values(), _units()
+    if filters.value and filters.value not in {v.name for v in values}:
+        abort(400, description=_("Unknown value: %(names)s.", names=filters.value))
+    if filters.unit and filters.unit not in {u.code for u in units}:
+        abort(400, description=_("Unknown unit: %(code)s.", code=filters.unit))
+    page = db.paginate(
+        idea_list_query(filters),
+        page=page_arg(),
+        per_page=current_app.config["PER_PAGE"],
+        error_out=False,
+    )
+    return render_template(
+        "ideas/index.html",
+        page=page,
+        filters=filters,
+        values=values,
+        units=units,
+        statuses=[(s, STATUS_LABELS[Status(s)]) for s in STATUSES],
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    values, units = _values(), _units()
+    form = IdeaForm()
+    form.unit.choices = [("", _("Choose a unit"))] + [(u.code, u.name) for u in units]
+    form.values.choices = [(v.name, v.name) for v in values]
+    if request.method == "GET" and current_user.unit is not None:
+        form.unit.data = current_user.unit.code
+    if form.validate_on_submit():
+        try:
+            item = item_service.submit_idea(
+                current_user,
+                title=form.title.data,
+                description=form.description.data,
+                benefit=form.benefit.data or "",
+                unit=form.unit.data,
+                values=form.values.data,
+            )
+        except DomainError as err:
+            db.session.rollback()
+            show_domain_error(form, err)
+        else:
+            db.session.commit()
+            flash(_("Thank you! Your idea has been submitted."), "success")
+            return redirect(url_for("ideas.detail", item_id=item.id))
+    status = 400 if form.errors else 200
+    return render_template("ideas/new.html", form=form, values=values), status
+
+
+def _item_or_404(item_id: int, *, full: bool = False) -> Item:
+    item = load_item(item_id) if full else db.session.get(Item, item_id)
+    if item is None or not can_view_item(current_user, item):
+        abort(404)
+    return item
+
+
+def _render_detail(item: Item, *, comment_form=None, status_form=None, code=200):
+    manage = can_manage_item(current_user, item)
+    if status_form is None and manage:
+        status_form = StatusForm(formdata=None)
+    if status_form is not None:
+        status_form.status.choices = [
+            (s.value, STATUS_LABELS[s]) for s in allowed_next(item.status)
+        ]
+    return render_template(
+        "ideas/detail.html",
+        item=item,
+        can_manage=manage,
+        comment_form=comment_form or CommentForm(formdata=None),
+        status_form=status_form if manage else None,
+        action_form=ActionForm(),
+        supported=item_service.has_supported(item, current_user),
+        following=item_service.is_following(item, current_user),
+        open_for_support=Status(item.status) in item_service.OPEN_STATUSES,
+    ), code
+
+
+@bp.get("/<int:item_id>")
+def detail(item_id: int):
+    return _render_detail(_item_or_404(item_id, full=True))
+
+
+def _action(item_id: int, action, message: str):
+    item = _item_or_404(item_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        action(item, current_user)
+    except DomainError as err:
+        db.session.rollback()
+        show_domain_error(None, err)
+    else:
+        db.session.commit()
+        flash(message, "success")
+    return redirect(url_for("ideas.detail", item_id=item_id))
+
+
+@bp.post("/<int:item_id>/support")
+def support(item_id: int):
+    return _action(item_id, item_service.support, _("You support this idea."))
+
+
+@bp.post("/<int:item_id>/support/withdraw")
+def withdraw_support(item_id: int):
+    return _action(item_id, item_service.withdraw_support, _("Your support is withdrawn."))
+
+
+@bp.post("/<int:item_id>/follow")
+def follow(item_id: int):
+    return _action(item_id, item_service.follow, _("You follow this idea."))
+
+
+@bp.post("/<int:item_id>/unfollow")
+def unfollow(item_id: int):
+    return _action(item_id, item_service.unfollow, _("You no longer follow this idea."))
+
+
+@bp.post("/<int:item_id>/comments")
+def comment(item_id: int):
+    item = _item_or_404(item_id)
+    form = CommentForm()
+    if form.validate_on_submit():
+        try:
+            item_service.add_comment(item, current_user, form.body.data)
+        except DomainError as err:
+            db.session.rollback()
+            show_domain_error(form, err)
+        else:
+            db.session.commit()
+            flash(_("Your comment is published."), "success")
+            return redirect(url_for("ideas.detail", item_id=item_id, _anchor="comments"))
+    return _render_detail(load_item(item_id), comment_form=form, code=400)
+
+
+@bp.post("/<int:item_id>/status")
+def change_status(item_id: int):
+    item = _item_or_404(item_id)
+    if not can_manage_item(current_user, item):
+        abort(403)
+    form = StatusForm()
+    form.status.choices = [(s, s) for s in STATUSES]
+    if form.validate_on_submit():
+        try:
+            item_service.transition(item, current_user, form.status.data, form.comment.data or "")
+        except DomainError as err:
+            db.session.rollback()
+            show_domain_error(form, err)
+        else:
+            db.session.commit()
+            flash(_("The status is now “%(status)s”.", status=item.status_label), "success")
+            return redirect(url_for("ideas.detail", item_id=item_id))
+    return _render_detail(load_item(item_id), status_form=form, code=400)

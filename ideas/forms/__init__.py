@@ -1,0 +1,83 @@
+"""WTForms classes: validation only, no database writes."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    EmailField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from ideas.models.items import BENEFIT_MAX, COMMENT_MAX, DESCRIPTION_MAX, REASON_MAX, TITLE_MAX
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[DataRequired(), Length(max=254)],
+        render_kw={"autocomplete": "username"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(), Length(max=1000)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class IdeaForm(FlaskForm):
+    title = StringField(
+        _l("Title"),
+        validators=[DataRequired(), Length(max=TITLE_MAX)],
+        description=_l("Say in a few words what should be improved."),
+    )
+    description = TextAreaField(
+        _l("Your idea"),
+        validators=[DataRequired(), Length(max=DESCRIPTION_MAX)],
+        description=_l(
+            "What is the problem today, and what do you suggest? You can use simple Markdown."
+        ),
+    )
+    benefit = TextAreaField(
+        _l("Benefit"),
+        validators=[Optional(), Length(max=BENEFIT_MAX)],
+        description=_l("What would it give the residents or the operation?"),
+    )
+    unit = SelectField(_l("Unit concerned"), validators=[InputRequired()], choices=[])
+    values = MultiCheckboxField(
+        _l("Values the idea supports"),
+        choices=[],
+        validators=[DataRequired(message=_l("Choose at least one value."))],
+    )
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=COMMENT_MAX)])
+
+
+class StatusForm(FlaskForm):
+    status = SelectField(_l("New status"), validators=[InputRequired()], choices=[])
+    comment = TextAreaField(
+        _l("Comment to the submitter"),
+        validators=[Optional(), Length(max=REASON_MAX)],
+        description=_l("Required when you decline, forward or mark as duplicate."),
+    )
+
+
+class LanguageForm(FlaskForm):
+    lang = SelectField(_l("Language"), choices=["sv", "en"])

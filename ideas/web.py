@@ -1,0 +1,30 @@
+"""Small helpers the web views share."""
+
+from __future__ import annotations
+
+from flask import abort, flash, request
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+
+from ideas.services.errors import DomainError, NotAllowed, NotFound
+
+
+def show_domain_error(form: FlaskForm | None, err: DomainError) -> None:
+    """Put a refused input's message next to its field, or at the top of the page."""
+    if isinstance(err, NotFound):
+        abort(404)
+    if isinstance(err, NotAllowed):
+        abort(403, description=str(err.message))
+    field = getattr(form, err.field, None) if (form is not None and err.field) else None
+    if field is not None:
+        field.errors = [*field.errors, str(err.message)]
+    else:
+        flash(str(err.message), "error")
+
+
+def page_arg() -> int:
+    """The ``page`` query argument: a whole number from 1, or a clear 400."""
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or int(raw) < 1:
+        abort(400, description=_("The page number must be a whole number from 1."))
+    return int(raw)
