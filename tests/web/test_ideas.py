@@ -165,11 +165,11 @@ def test_support_follow_and_comment(client, auth, org):
     auth.post(f"{url}/support", token_from=url)
     auth.post(f"{url}/support", token_from=url)  # twice: still one support
     page = client.get(url).get_data(as_text=True)
-    assert "1 stöder" in page and "Ta bort mitt stöd" in page
+    assert "1 person stöder" in page and "Ta bort mitt stöd" in page
     db.session.expire_all()
     assert db.session.get(Item, idea.id).support_count == 1
     auth.post(f"{url}/support/withdraw", token_from=url)
-    assert "0 stöder" in client.get(url).get_data(as_text=True)
+    assert "0 personer stöder" in client.get(url).get_data(as_text=True)
 
     auth.post(f"{url}/follow", token_from=url)
     assert db.session.get(Follow, (idea.id, org.bo.id)) is not None
