@@ -16,10 +16,28 @@ from ideas.models.items import (
     allowed_next,
     item_values,
 )
-from ideas.models.org import ROLES, ApiToken, Role, Unit, User, unit_by_code, user_by_email
+from ideas.models.org import (
+    DIGEST_FREQUENCIES,
+    ROLES,
+    ApiToken,
+    DigestFrequency,
+    Role,
+    Unit,
+    User,
+    unit_by_code,
+    user_by_email,
+)
 from ideas.models.values import DEFAULT_VALUES, Behaviour, Value
+from ideas.models.work import Category, DeadlineNotice, DigestDelivery, Email, OutboxMessage
 
 __all__ = [
+    "DIGEST_FREQUENCIES",
+    "Category",
+    "DeadlineNotice",
+    "DigestDelivery",
+    "DigestFrequency",
+    "Email",
+    "OutboxMessage",
     "ALLOWED_TRANSITIONS",
     "DEFAULT_VALUES",
     "KINDS",

@@ -23,6 +23,7 @@ from ideas.extensions import db
 from ideas.models.org import Unit, User
 from ideas.models.types import UTCDateTime
 from ideas.models.values import Value
+from ideas.models.work import Category
 
 TITLE_MAX = 160
 DESCRIPTION_MAX = 10_000
@@ -79,6 +80,8 @@ ALLOWED_TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.IMPLEMENTED: frozenset({Status.EVALUATED}),
     Status.EVALUATED: frozenset(),
 }
+# Statuses after which no decision is pending any more.
+_FINAL = frozenset({"accepted", "declined", "forwarded", "duplicate", "implemented", "evaluated"})
 # A move to these statuses must say why.
 REASON_REQUIRED = frozenset({Status.DECLINED, Status.FORWARDED, Status.DUPLICATE})
 
@@ -115,12 +118,26 @@ class Item(db.Model):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
+    # Routing: the unit whose manager has the item, and when the worker routed it.
+    handling_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    routed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Deadlines (DESIGN.md section 5), and when each promise was kept.
+    first_answer_due: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_due: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    implemented_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    evaluation_due: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    evaluated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     support_count: Mapped[int] = mapped_column(default=0)
     comment_count: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
-    unit: Mapped[Unit] = relationship()
+    unit: Mapped[Unit] = relationship(foreign_keys=[unit_id])
+    handling_unit: Mapped[Unit | None] = relationship(foreign_keys=[handling_unit_id])
+    category: Mapped[Category | None] = relationship()
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     values: Mapped[list[Value]] = relationship(secondary=item_values, order_by=Value.position)
@@ -132,6 +149,27 @@ class Item(db.Model):
     @property
     def status_label(self) -> str:
         return str(STATUS_LABELS[Status(self.status)])
+
+    def open_deadlines(self) -> list[tuple[str, datetime]]:
+        """The promises not yet kept: ``(deadline name, due)``, nearest first."""
+        pending = []
+        if self.first_answer_due and self.answered_at is None:
+            pending.append(("first_answer", self.first_answer_due))
+        if self.decision_due and self.decided_at is None and self.status not in _FINAL:
+            pending.append(("decision", self.decision_due))
+        if self.evaluation_due and self.evaluated_at is None:
+            pending.append(("evaluation", self.evaluation_due))
+        return sorted(pending, key=lambda d: d[1])
+
+    @property
+    def next_deadline(self) -> datetime | None:
+        pending = self.open_deadlines()
+        return pending[0][1] if pending else None
+
+    @property
+    def overdue(self) -> bool:
+        due = self.next_deadline
+        return due is not None and due < clock.now()
 
     def __repr__(self) -> str:
         return f"<Item {self.id} {self.kind} {self.status}>"

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String, func, select
+from sqlalchemy import CheckConstraint, ForeignKey, String, false, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ideas import clock
@@ -22,6 +22,16 @@ class Role(StrEnum):
 
 
 ROLES = [r.value for r in Role]
+
+
+class DigestFrequency(StrEnum):
+    NONE = "none"
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    MONTHLY = "monthly"
+
+
+DIGEST_FREQUENCIES = [f.value for f in DigestFrequency]
 
 
 class Unit(db.Model):
@@ -47,7 +57,10 @@ class Unit(db.Model):
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint(f"role IN {tuple(ROLES)!r}", name="role"),)
+    __table_args__ = (
+        CheckConstraint(f"role IN {tuple(ROLES)!r}", name="role"),
+        CheckConstraint(f"digest_frequency IN {tuple(DIGEST_FREQUENCIES)!r}", name="digest"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -58,8 +71,15 @@ class User(UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    digest_frequency: Mapped[str] = mapped_column(
+        String(10), default=DigestFrequency.WEEKLY.value, server_default="weekly"
+    )
+    # An absent manager's items go to their deputy (DESIGN.md section 6, rule 5).
+    absent: Mapped[bool] = mapped_column(default=False, server_default=false())
+    deputy_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     unit: Mapped[Unit | None] = relationship(foreign_keys=[unit_id])
+    deputy: Mapped[User | None] = relationship(remote_side=[id], foreign_keys=[deputy_id])
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
