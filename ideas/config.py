@@ -23,6 +23,23 @@ DEFAULTS = {
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    # Deadlines (DESIGN.md section 5), per organisation.
+    "DEADLINE_FIRST_ANSWER_DAYS": 14,
+    "DEADLINE_DECISION_DAYS": 60,
+    "DEADLINE_EVALUATION_DAYS": 182,
+    "REMINDER_DAYS_BEFORE": 3,
+    # E-mail: IDEAS_SMTP_URL (smtp://user:password@host:port, smtps://..., or
+    # ?starttls=true); without it, messages are written as .eml files.
+    "SMTP_URL": None,
+    "MAIL_FROM": "Idéer <ideas@localhost>",
+    "SMTP_TIMEOUT": 10,
+    # The task outbox: hand tasks to the broker right after commit; beat re-sends
+    # any not processed this many seconds after creation or last relay.
+    "OUTBOX_RELAY": True,
+    "OUTBOX_SWEEP_AFTER_SECONDS": 60,
+    "EMAIL_CLAIM_TIMEOUT_SECONDS": 300,
+    "DIGEST_BATCH_SIZE": 500,
+    "DIGEST_HOUR": 7,
 }
 
 

@@ -65,6 +65,8 @@ def app(tmp_path_factory):
             "DATABASE_URL": url,
             "SECRET_KEY": "test-secret",
             "CHEAP_PASSWORD_HASHING": True,
+            # Tasks stay in the outbox: the worker tests relay them for real.
+            "OUTBOX_RELAY": False,
             "SERVER_NAME": None,
         }
     )
@@ -185,3 +187,30 @@ class Auth:
 @pytest.fixture
 def auth(client):
     return Auth(client)
+
+
+@pytest.fixture
+def smtp(app, monkeypatch):
+    """A real SMTP server for this test; the app sends its e-mail there."""
+    from tests.smtp import SMTPServer
+
+    server = SMTPServer().start()
+    monkeypatch.setitem(app.config, "SMTP_URL", server.url)
+    yield server.inbox
+    server.stop()
+
+
+@pytest.fixture
+def outbox_tasks(session):
+    """The tasks queued in the outbox during the test: ``[(task, args), ...]``."""
+    from sqlalchemy import select
+
+    from ideas.models import OutboxMessage
+
+    def tasks():
+        return [
+            (m.task, m.args)
+            for m in session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+        ]
+
+    return tasks

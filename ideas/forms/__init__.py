@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     EmailField,
     PasswordField,
     SelectField,
@@ -81,3 +82,28 @@ class StatusForm(FlaskForm):
 
 class LanguageForm(FlaskForm):
     lang = SelectField(_l("Language"), choices=["sv", "en"])
+
+
+class SettingsForm(FlaskForm):
+    digest_frequency = SelectField(
+        _l("Digest by e-mail"),
+        choices=[
+            ("none", _l("Never")),
+            ("daily", _l("Daily")),
+            ("weekly", _l("Weekly")),
+            ("monthly", _l("Monthly")),
+        ],
+        description=_l(
+            "News on your ideas and the ones you follow, new ideas in your unit "
+            "and implemented ideas to learn from."
+        ),
+    )
+    absent = BooleanField(
+        _l("I am away"),
+        description=_l("While you are away, new items go to your deputy."),
+    )
+    deputy = EmailField(
+        _l("Deputy's e-mail address"),
+        validators=[Optional(), Length(max=254)],
+        description=_l("A colleague who stands in for you while you are away."),
+    )

@@ -61,7 +61,10 @@ class Email(db.Model):
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
     headers: Mapped[dict] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending|sent|failed
+    # pending -> sending (claimed by one worker) -> sent; a claim older than a few
+    # minutes belonged to a worker that died, and may be taken again.
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
@@ -100,3 +103,5 @@ class DigestDelivery(db.Model):
     period: Mapped[str] = mapped_column(String(20))  # daily:2026-11-26, weekly:2026-W48, ...
     email_id: Mapped[int | None] = mapped_column(ForeignKey("emails.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    email: Mapped[Email | None] = relationship()

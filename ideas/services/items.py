@@ -29,8 +29,10 @@ from ideas.models import (
     unit_by_code,
 )
 from ideas.models.items import BENEFIT_MAX, COMMENT_MAX, DESCRIPTION_MAX, REASON_MAX, TITLE_MAX
+from ideas.services import deadlines, outbox
 from ideas.services.errors import DomainError, NotAllowed
 from ideas.services.permissions import can_manage_item, can_view_item
+from ideas.services.routing import ROUTE_TASK
 from ideas.services.search import apply_search
 
 # Ideas that are still open for support.
@@ -115,10 +117,13 @@ def submit_idea(
         created_at=now,
         updated_at=now,
     )
+    deadlines.start(item)
     db.session.add(item)
     _record(item, author, "submitted", None, Status.SUBMITTED.value)
     db.session.flush()
     db.session.add(Follow(item_id=item.id, user_id=author.id, created_at=now))
+    # Routing happens in the worker, after this transaction commits.
+    outbox.enqueue(ROUTE_TASK, item_id=item.id)
     db.session.flush()
     return item
 
@@ -141,8 +146,10 @@ def transition(item: Item, actor: User, to_status: str, comment: str = "") -> It
             field="status",
         )
     comment = _text(comment, "comment", REASON_MAX, required=target in REASON_REQUIRED)
+    now = clock.now()
     item.status = target.value
-    item.updated_at = clock.now()
+    item.updated_at = now
+    deadlines.on_transition(item, current, target, now)
     _record(item, actor, "status", current.value, target.value, comment)
     db.session.flush()
     return item

@@ -1,0 +1,179 @@
+"""E-mail as records: each message is written before it is sent and marked once the
+SMTP server has accepted it, unique per event and recipient, so nothing is sent
+twice and nothing is lost when SMTP or a worker fails."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ideas import clock, mailer
+from ideas.extensions import db
+from ideas.models import Email, User
+from ideas.services import outbox
+
+log = logging.getLogger(__name__)
+SEND_TASK = "ideas.send_email"
+
+
+def user_locale(user: User) -> str:
+    return user.locale or current_app.config["DEFAULT_LOCALE"]
+
+
+def render_email(template: str, user: User, subject_fn, **context) -> tuple[str, str, str]:
+    """``(subject, text, html)`` in the recipient's language."""
+    with force_locale(user_locale(user)):
+        context = {"user": user, "base_url": current_app.config["BASE_URL"], **context}
+        subject = str(subject_fn())
+        text = render_template(f"email/{template}.txt", subject=subject, **context)
+        html = render_template(f"email/{template}.html", subject=subject, **context)
+    return subject, text, html
+
+
+def queue_email(
+    user: User,
+    *,
+    event_key: str,
+    template: str,
+    subject,
+    send_now: bool = True,
+    headers: dict[str, str] | None = None,
+    **context,
+) -> Email | None:
+    """Record one e-mail for ``user`` about the event ``event_key``; a second call for
+    the same event and recipient records nothing. ``subject`` is a callable run in the
+    recipient's language. With ``send_now`` a task sends it right after the commit."""
+    if db.session.scalar(
+        select(Email.id).where(Email.event_key == event_key, Email.recipient == user.email)
+    ):
+        return None
+    subject_text, text, html = render_email(template, user, subject, **context)
+    email = Email(
+        event_key=event_key,
+        recipient=user.email,
+        user_id=user.id,
+        subject=subject_text,
+        body_text=text,
+        body_html=html,
+        headers=headers or {},
+        created_at=clock.now(),
+    )
+    try:
+        with db.session.begin_nested():  # a concurrent twin loses here, quietly
+            db.session.add(email)
+    except IntegrityError:
+        return None
+    if send_now:
+        outbox.enqueue(SEND_TASK, email_id=email.id)
+    return email
+
+
+def _claim(email_ids: list[int]) -> list[Email]:
+    """Take these e-mails for sending, except those sent or held by another worker.
+
+    The claim is one conditional UPDATE, so of two workers only one gets each
+    message, on any database. A claim older than the timeout belonged to a worker
+    that died, and may be taken again.
+    """
+    now = clock.now()
+    stale = now - timedelta(seconds=current_app.config["EMAIL_CLAIM_TIMEOUT_SECONDS"])
+    db.session.execute(
+        update(Email)
+        .where(
+            Email.id.in_(email_ids),
+            or_(
+                Email.status == "pending",
+                and_(Email.status == "sending", Email.claimed_at <= stale),
+            ),
+        )
+        .values(status="sending", claimed_at=now, attempts=Email.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return list(
+        db.session.scalars(
+            select(Email)
+            .where(Email.id.in_(email_ids), Email.status == "sending", Email.claimed_at == now)
+            .order_by(Email.id)
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
+class DeliveryFailed(Exception):
+    """Some messages could not be sent now; they are pending again, for a retry."""
+
+
+def deliver(email_ids: list[int]) -> int:
+    """Send recorded e-mails once each, over one connection. Returns how many were sent.
+
+    This is a unit of work of its own (called from a task or a command, never inside
+    a request): it commits the claim before talking to the SMTP server, and commits
+    again once the server has accepted the messages. Messages that fail go back to
+    pending with the error kept, and ``DeliveryFailed`` is raised so the task retries.
+    """
+    emails = _claim(email_ids)
+    db.session.commit()
+    if not emails:
+        return 0
+    sent_ids: list[int] = []
+    error: Exception | None = None
+    try:
+        with mailer.transport() as transport:
+            for email in emails:
+                transport.send(
+                    mailer.build_message(
+                        to=email.recipient,
+                        subject=email.subject,
+                        text=email.body_text,
+                        html=email.body_html,
+                        headers=email.headers,
+                    )
+                )
+                sent_ids.append(email.id)
+    except Exception as exc:  # SMTP, network, disk: the rest waits for a retry
+        error = exc
+    now = clock.now()
+    if sent_ids:
+        db.session.execute(
+            update(Email)
+            .where(Email.id.in_(sent_ids))
+            .values(status="sent", sent_at=now, last_error="")
+            .execution_options(synchronize_session=False)
+        )
+    failed = [e.id for e in emails if e.id not in set(sent_ids)]
+    if failed:
+        db.session.execute(
+            update(Email)
+            .where(Email.id.in_(failed))
+            .values(status="pending", last_error=f"{type(error).__name__}: {error}"[:1000])
+            .execution_options(synchronize_session=False)
+        )
+    db.session.commit()
+    if failed:
+        log.warning("%d e-mail(s) not sent, will retry: %s", len(failed), error)
+        raise DeliveryFailed(str(error)) from error
+    return len(sent_ids)
+
+
+def pending_email_ids(older_than: timedelta, limit: int = 1000) -> list[int]:
+    """E-mails recorded but not sent a while after: an outage, a lost task, a crash."""
+    now = clock.now()
+    stale = now - timedelta(seconds=current_app.config["EMAIL_CLAIM_TIMEOUT_SECONDS"])
+    return list(
+        db.session.scalars(
+            select(Email.id)
+            .where(
+                or_(
+                    and_(Email.status == "pending", Email.created_at <= now - older_than),
+                    and_(Email.status == "sending", Email.claimed_at <= stale),
+                )
+            )
+            .order_by(Email.id)
+            .limit(limit)
+        )
+    )

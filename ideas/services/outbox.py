@@ -1,0 +1,107 @@
+"""The transactional outbox: tasks written with the change that needs them.
+
+``enqueue`` adds a row to the current transaction. Right after that transaction
+commits, the rows are handed to the broker (``relay``); if the broker is down or
+the process dies first, ``sweep`` (run by beat every minute) hands them on later.
+A task marks its row processed in the same transaction as its work, so a row is
+re-sent until some worker has done it, and tasks are idempotent, so a second
+delivery changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from flask import current_app, has_app_context
+from sqlalchemy import event, or_, select, update
+from sqlalchemy.orm import Session
+
+from ideas import clock
+from ideas.extensions import db
+from ideas.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+_PENDING = "ideas.outbox.pending"
+
+
+def enqueue(task: str, **args: int | str) -> OutboxMessage:
+    """Queue ``task`` to run after the current transaction commits. Ids only."""
+    message = OutboxMessage(task=task, args=dict(args), created_at=clock.now())
+    db.session.add(message)
+    return message
+
+
+def mark_processed(outbox_id: int | None) -> None:
+    """Called by a task, inside the transaction of its work."""
+    if outbox_id is None:
+        return
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == outbox_id, OutboxMessage.processed_at.is_(None))
+        .values(processed_at=clock.now())
+    )
+
+
+def publish(messages: list[tuple[int, str, dict]]) -> int:
+    """Hand ``(id, task, args)`` triples to the broker; returns how many went.
+
+    A broker that cannot be reached is logged, not raised: the rows stay pending
+    and the sweep tries again.
+    """
+    celery = current_app.extensions["celery"]
+    sent = 0
+    for outbox_id, task, args in messages:
+        try:
+            celery.send_task(task, kwargs={**args, "outbox_id": outbox_id}, retry=False)
+        except Exception as exc:  # kombu raises many kinds; all mean "not now"
+            log.warning("broker unavailable, %s left for the sweep: %s", task, exc)
+            break
+        sent += 1
+    return sent
+
+
+def sweep(limit: int = 500) -> int:
+    """Re-send what has waited too long for a worker. Returns how many were sent."""
+    wait = timedelta(seconds=current_app.config["OUTBOX_SWEEP_AFTER_SECONDS"])
+    cutoff = clock.now() - wait
+    rows = db.session.scalars(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.processed_at.is_(None),
+            OutboxMessage.created_at <= cutoff,
+            or_(OutboxMessage.relayed_at.is_(None), OutboxMessage.relayed_at <= cutoff),
+        )
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    ).all()
+    if not rows:
+        return 0
+    sent = publish([(r.id, r.task, r.args) for r in rows])
+    now = clock.now()
+    for row in rows[:sent]:
+        row.relayed_at = now
+        row.attempts += 1
+    return sent
+
+
+@event.listens_for(Session, "after_flush")
+def _collect(session, flush_context):
+    # Kept as plain values: after the commit the objects are expired, and reading
+    # them would start a new transaction.
+    for obj in session.new:
+        if isinstance(obj, OutboxMessage):
+            session.info.setdefault(_PENDING, []).append((obj.id, obj.task, dict(obj.args)))
+
+
+@event.listens_for(Session, "after_commit")
+def _relay(session):
+    pending = session.info.pop(_PENDING, None)
+    if not pending or not has_app_context() or not current_app.config["OUTBOX_RELAY"]:
+        return
+    publish(pending)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session):
+    session.info.pop(_PENDING, None)

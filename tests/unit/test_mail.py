@@ -1,0 +1,92 @@
+"""E-mail: recorded once per event and recipient, sent once, kept when SMTP fails."""
+
+import pytest
+from sqlalchemy import select
+
+from ideas.extensions import db
+from ideas.models import Email
+from ideas.services import mail, routing
+from tests import factories
+
+
+def assigned_email(org):
+    idea = factories.idea(org.anna)
+    routing.route_item(idea.id)
+    return db.session.scalar(select(Email).where(Email.recipient == org.boss.email)), idea
+
+
+def test_sent_over_smtp_with_text_and_html(org, smtp):
+    email, idea = assigned_email(org)
+    assert mail.deliver([email.id]) == 1
+    (message,) = smtp.to(org.boss.email)
+    assert message["Subject"] == f"Nytt förslag att besvara: {idea.title}"
+    assert message.get_body(("plain",)).get_content().startswith("Hej Carl Chef!")
+    assert (
+        f'href="http://127.0.0.1:5000/ideas/{idea.id}"' in message.get_body(("html",)).get_content()
+    )
+    db.session.expire_all()
+    assert db.session.get(Email, email.id).status == "sent"
+
+
+def test_a_sent_email_is_never_sent_again(org, smtp):
+    email, _ = assigned_email(org)
+    mail.deliver([email.id])
+    assert mail.deliver([email.id]) == 0
+    assert len(smtp.to(org.boss.email)) == 1
+
+
+def test_the_same_event_is_recorded_once(org):
+    email, idea = assigned_email(org)
+    again = mail.queue_email(
+        org.boss, event_key=email.event_key, template="assigned", subject=lambda: "x", item=idea
+    )
+    assert again is None
+
+
+def test_an_smtp_outage_keeps_the_email_for_a_retry(org, smtp):
+    email, _ = assigned_email(org)
+    smtp.refuse = True
+    with pytest.raises(mail.DeliveryFailed):
+        mail.deliver([email.id])
+    db.session.expire_all()
+    kept = db.session.get(Email, email.id)
+    assert kept.status == "pending" and "451" in kept.last_error
+    smtp.refuse = False
+    assert mail.deliver([email.id]) == 1
+    assert len(smtp.to(org.boss.email)) == 1
+
+
+def test_an_unreachable_smtp_server_keeps_the_email(app, org, monkeypatch):
+    from tests.smtp import free_port
+
+    monkeypatch.setitem(app.config, "SMTP_URL", f"smtp://127.0.0.1:{free_port()}")
+    email, _ = assigned_email(org)
+    with pytest.raises(mail.DeliveryFailed):
+        mail.deliver([email.id])
+    db.session.expire_all()
+    assert db.session.get(Email, email.id).status == "pending"
+
+
+def test_without_smtp_mail_is_written_to_files_admins_can_read(
+    app, client, auth, org, monkeypatch, tmp_path
+):
+    monkeypatch.setattr(app, "instance_path", str(tmp_path))
+    email, idea = assigned_email(org)
+    mail.deliver([email.id])
+    (written,) = list((tmp_path / "mail").glob("*.eml"))
+    assert b"Subject:" in written.read_bytes()
+    auth.login(org.anna.email)
+    assert client.get("/admin/mail").status_code == 403
+    auth.logout()
+    auth.login(org.admin.email)
+    page = client.get("/admin/mail").get_data(as_text=True)
+    assert org.boss.email in page and idea.title in page
+    message = client.get(f"/admin/mail/{written.name}").get_data(as_text=True)
+    assert "Hej Carl Chef!" in message
+    assert client.get("/admin/mail/../secret_key").status_code == 404
+
+
+def test_english_for_those_who_chose_it(org):
+    org.boss.locale = "en"
+    email, idea = assigned_email(org)
+    assert email.subject == f"New idea to answer: {idea.title}"
