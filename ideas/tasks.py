@@ -54,11 +54,12 @@ def celery_init_app(app: Flask) -> Celery:
             "task_time_limit": 300,
             "task_soft_time_limit": 240,
             "broker_connection_retry_on_startup": True,
-            "broker_connection_timeout": 3,
-            "broker_transport_options": {
-                "visibility_timeout": 3600,
-                "polling_interval": 1,  # the SQLAlchemy transport polls the database
-            },
+            "broker_connection_timeout": 2,
+            # Redis: longer than any retry countdown. (The SQLAlchemy transport hands
+            # its options to create_engine, and has no visibility timeout.)
+            "broker_transport_options": (
+                {"visibility_timeout": 3600} if str(broker).startswith("redis") else {}
+            ),
             "worker_hijack_root_logger": False,
             "beat_schedule_filename": os.path.join(app.instance_path, "celerybeat-schedule"),
             "beat_schedule": {

@@ -21,6 +21,7 @@ from ideas.extensions import db
 from tests import factories
 
 TEST_DATABASE_URL = os.environ.get("IDEAS_TEST_DATABASE_URL")
+TEST_BROKER_URL = os.environ.get("IDEAS_TEST_BROKER_URL")
 
 
 def _reset_postgres(url: str) -> None:
@@ -67,6 +68,8 @@ def app(tmp_path_factory):
             "CHEAP_PASSWORD_HASHING": True,
             # Tasks stay in the outbox: the worker tests relay them for real.
             "OUTBOX_RELAY": False,
+            # Real Redis where the environment has it (CI), the embedded transport else.
+            "BROKER_URL": TEST_BROKER_URL or f"sqla+sqlite:///{instance / 'broker.sqlite3'}",
             "SERVER_NAME": None,
         }
     )
@@ -80,10 +83,49 @@ def app(tmp_path_factory):
         db.engine.dispose()
 
 
+def _delete_everything() -> None:
+    """Empty every table the tests write (the migration's values stay)."""
+    keep = {"values", "behaviours", "alembic_version"}
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(
+                f'"{t.name}"' for t in db.metadata.sorted_tables if t.name not in keep
+            )
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            # The history's append-only triggers are set aside, then put back as they were.
+            triggers = conn.execute(
+                text(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                    "AND tbl_name = 'item_history'"
+                )
+            ).all()
+            for name, _sql in triggers:
+                conn.execute(text(f'DROP TRIGGER "{name}"'))
+            conn.execute(text("UPDATE units SET manager_id = NULL"))
+            for table in reversed(db.metadata.sorted_tables):
+                if table.name not in keep:
+                    conn.execute(table.delete())
+            for _name, sql in triggers:
+                conn.execute(text(sql))
+
+
 @pytest.fixture(autouse=True)
 def _isolated(request, app):
     """Each test in a transaction rolled back at the end (SQLAlchemy's recipe for
-    joining a session into an external transaction); commits become savepoints."""
+    joining a session into an external transaction); commits become savepoints.
+
+    Tests marked ``commits`` (a real worker, other processes) commit for real and
+    find every table emptied afterwards."""
+    if request.node.get_closest_marker("commits"):
+        with app.app_context():
+            try:
+                yield
+            finally:
+                db.session.remove()
+                _delete_everything()
+                clock.reset()
+        return
     with app.app_context():
         connection = db.engine.connect()
         transaction = connection.begin()

@@ -23,6 +23,7 @@ from ideas.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 _PENDING = "ideas.outbox.pending"
+PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 
 
 def enqueue(task: str, **args: int | str) -> OutboxMessage:
@@ -53,7 +54,14 @@ def publish(messages: list[tuple[int, str, dict]]) -> int:
     sent = 0
     for outbox_id, task, args in messages:
         try:
-            celery.send_task(task, kwargs={**args, "outbox_id": outbox_id}, retry=False)
+            # One quick reconnect (a broker that restarted leaves a dead pooled
+            # connection), then give up: the sweep will try again.
+            celery.send_task(
+                task,
+                kwargs={**args, "outbox_id": outbox_id},
+                retry=True,
+                retry_policy=PUBLISH_RETRY,
+            )
         except Exception as exc:  # kombu raises many kinds; all mean "not now"
             log.warning("broker unavailable, %s left for the sweep: %s", task, exc)
             break
