@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from wtforms.fields.choices import SelectChoice
 
 from ideas.extensions import db
 from ideas.forms import ActionForm, CommentForm, IdeaForm, StatusForm
@@ -82,8 +83,10 @@ def index():
 def new():
     values, units = _values(), _units()
     form = IdeaForm()
-    form.unit.choices = [("", _("Choose a unit"))] + [(u.code, u.name) for u in units]
-    form.values.choices = [(v.name, v.name) for v in values]
+    form.unit.choices = [SelectChoice("", _("Choose a unit"))] + [
+        SelectChoice(u.code, u.name) for u in units
+    ]
+    form.values.choices = [SelectChoice(v.name, v.name) for v in values]
     if request.method == "GET" and current_user.unit is not None:
         form.unit.data = current_user.unit.code
     if form.validate_on_submit():
@@ -120,7 +123,7 @@ def _render_detail(item: Item, *, comment_form=None, status_form=None, code=200)
         status_form = StatusForm(formdata=None)
     if status_form is not None:
         status_form.status.choices = [
-            (s.value, STATUS_LABELS[s]) for s in allowed_next(item.status)
+            SelectChoice(s.value, STATUS_LABELS[s]) for s in allowed_next(item.status)
         ]
     return render_template(
         "ideas/detail.html",
@@ -198,7 +201,7 @@ def change_status(item_id: int):
     if not can_manage_item(current_user, item):
         abort(403)
     form = StatusForm()
-    form.status.choices = [(s, s) for s in STATUSES]
+    form.status.choices = [SelectChoice(s, s) for s in STATUSES]
     if form.validate_on_submit():
         try:
             item_service.transition(item, current_user, form.status.data, form.comment.data or "")

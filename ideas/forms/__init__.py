@@ -14,6 +14,7 @@ from wtforms import (
     TextAreaField,
     widgets,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ideas.models.items import BENEFIT_MAX, COMMENT_MAX, DESCRIPTION_MAX, REASON_MAX, TITLE_MAX
@@ -88,10 +89,10 @@ class SettingsForm(FlaskForm):
     digest_frequency = SelectField(
         _l("Digest by e-mail"),
         choices=[
-            ("none", _l("Never")),
-            ("daily", _l("Daily")),
-            ("weekly", _l("Weekly")),
-            ("monthly", _l("Monthly")),
+            SelectChoice("none", _l("Never")),
+            SelectChoice("daily", _l("Daily")),
+            SelectChoice("weekly", _l("Weekly")),
+            SelectChoice("monthly", _l("Monthly")),
         ],
         description=_l(
             "News on your ideas and the ones you follow, new ideas in your unit "
