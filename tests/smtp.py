@@ -29,18 +29,45 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class _Authenticator:
+    def __init__(self, user: str, password: str):
+        self.user, self.password = user.encode(), password.encode()
+
+    def __call__(self, server, session, envelope, mechanism, auth_data):
+        from aiosmtpd.smtp import AuthResult
+
+        ok = (auth_data.login, auth_data.password) == (self.user, self.password)
+        return AuthResult(success=ok)
+
+
 class SMTPServer:
-    def __init__(self):
+    def __init__(self, user: str | None = None, password: str | None = None):
         self.inbox = Inbox()
         self.port = free_port()
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self.user, self.password = user, password
+        options = {}
+        if user:
+            options = {"authenticator": _Authenticator(user, password or ""),
+                       "auth_required": True, "auth_require_tls": False}
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port,
+                                     **options)
 
     @property
     def url(self) -> str:
+        if self.user:
+            from urllib.parse import quote
+
+            user, password = quote(self.user, safe=""), quote(self.password, safe="")
+            return f"smtp://{user}:{password}@127.0.0.1:{self.port}"
         return f"smtp://127.0.0.1:{self.port}"
 
     def start(self):
-        self.controller.start()
+        import warnings
+
+        with warnings.catch_warnings():
+            # AUTH without TLS, on loopback in a test, is what we mean to do.
+            warnings.filterwarnings("ignore", "Requiring AUTH while not requiring TLS")
+            self.controller.start()
         return self
 
     def stop(self):

@@ -90,3 +90,16 @@ def test_english_for_those_who_chose_it(org):
     org.boss.locale = "en"
     email, idea = assigned_email(org)
     assert email.subject == f"New idea to answer: {idea.title}"
+
+
+def test_smtp_with_credentials(app, org, monkeypatch):
+    from tests.smtp import SMTPServer
+
+    server = SMTPServer(user="ideas", password="hemligt/%:@lösen".replace("ö", "o")).start()
+    try:
+        email, _ = assigned_email(org)
+        monkeypatch.setitem(app.config, "SMTP_URL", server.url)
+        assert mail.deliver([email.id]) == 1
+        assert len(server.inbox.to(org.boss.email)) == 1
+    finally:
+        server.stop()
