@@ -1,0 +1,148 @@
+"""Request bodies and query arguments, checked before any service is called.
+
+Bodies are pydantic models in strict mode: a number where text belongs, or a single
+string where a list belongs, is refused rather than converted. Unknown keys are refused
+too (``extra="forbid"``): a misspelt optional key (``"benefits"``) would otherwise be
+dropped silently and the caller's text lost without a word. Lengths are the database's
+(ideas/models/items.py); text is stripped first, as the services do.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Annotated, Literal, TypeVar
+
+from flask import current_app, request
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from ideas.blueprints.api.errors import ApiError
+from ideas.models import STATUSES
+from ideas.models.items import BENEFIT_MAX, COMMENT_MAX, DESCRIPTION_MAX, REASON_MAX, TITLE_MAX
+from ideas.services.search import MAX_QUERY
+
+UNIT_CODE_MAX = 40
+VALUE_NAME_MAX = 100
+MAX_PER_PAGE = 100
+MAX_PAGE = 10**9  # keeps the offset within what every database accepts
+
+
+def _text(max_length: int, *, required: bool = True):
+    return Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=int(required), max_length=max_length),
+    ]
+
+
+Title = _text(TITLE_MAX)
+Description = _text(DESCRIPTION_MAX)
+Benefit = _text(BENEFIT_MAX, required=False)
+UnitCode = _text(UNIT_CODE_MAX)
+ValueName = _text(VALUE_NAME_MAX)
+Reason = _text(REASON_MAX, required=False)
+CommentBody = _text(COMMENT_MAX)
+StatusName = Literal[tuple(STATUSES)]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+
+class NewIdea(Body):
+    """A new improvement idea."""
+
+    title: Title = Field(description="A short name for the idea.")
+    description: Description = Field(description="What should change, and how.")
+    benefit: Benefit = Field("", description="What it would bring, and to whom.")
+    unit: UnitCode = Field(description="The code of the unit concerned (GET /units).")
+    values: list[ValueName] = Field(
+        min_length=1, max_length=20, description="Names of the values it serves (GET /values)."
+    )
+
+
+class NewTransition(Body):
+    """A move of an item to another status, as its life allows."""
+
+    status: StatusName = Field(description="The status to move to.")
+    comment: Reason = Field(
+        "", description="Why; required when declining, forwarding or marking a duplicate."
+    )
+
+
+class NewComment(Body):
+    """A comment on an idea."""
+
+    body: CommentBody = Field(description="The comment (plain text).")
+
+
+REQUEST_BODIES: list[type[Body]] = [NewIdea, NewTransition, NewComment]
+
+B = TypeVar("B", bound=Body)
+
+
+def _location(loc: tuple) -> str:
+    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc)[1:]
+
+
+def parse_body(model: type[B]) -> B:
+    """The request's JSON body as ``model``: 400 if it is not a JSON object, 422 naming
+    every field at fault (``field`` is the first) if it does not fit."""
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        raise ApiError(400, "The request body is empty: send a JSON object.")
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        raise ApiError(400, "The request body is not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise ApiError(400, "The request body must be a JSON object.")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        fields: dict[str, str] = {}
+        for error in exc.errors(include_url=False):
+            loc = error["loc"]
+            name = str(loc[0]) if loc else "body"
+            message = error["msg"] + "."
+            if len(loc) > 1:  # an element of a list: say which
+                message = f"{_location(loc)}: {message}"
+            fields.setdefault(name, message)
+        first = next(iter(fields))
+        raise ApiError(422, f"{first}: {fields[first]}", first, fields=fields) from None
+
+
+@dataclass
+class ListArgs:
+    q: str
+    status: str
+    value: str
+    unit: str
+    page: int
+    per_page: int
+
+
+def _whole_number(name: str, default: int, maximum: int) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= maximum:
+        raise ApiError(400, f"{name} must be a whole number from 1 to {maximum}.", name)
+    return int(raw)
+
+
+def list_args() -> ListArgs:
+    """The list's query arguments: 400 naming the argument at fault."""
+    q = request.args.get("q", "").strip()
+    if len(q) > MAX_QUERY:
+        raise ApiError(400, f"The search text can be at most {MAX_QUERY} characters.", "q")
+    status = request.args.get("status", "").strip()
+    if status and status not in STATUSES:
+        raise ApiError(400, f"Unknown status: {status}. Known: {', '.join(STATUSES)}.", "status")
+    return ListArgs(
+        q=q,
+        status=status,
+        value=request.args.get("value", "").strip(),
+        unit=request.args.get("unit", "").strip(),
+        page=_whole_number("page", 1, MAX_PAGE),
+        per_page=_whole_number("per_page", current_app.config["PER_PAGE"], MAX_PER_PAGE),
+    )

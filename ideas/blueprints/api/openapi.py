@@ -1,0 +1,383 @@
+"""The OpenAPI 3.1 document of this API, built in code and served at /api/v1/openapi.json.
+
+Request bodies come from the pydantic models that check them, so they cannot drift;
+responses are described here beside the serializers' shapes. A test walks the app's
+URL map and finds every API route and method in ``paths``, and checks real responses
+against the schemas below.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, jsonify
+from pydantic.json_schema import models_json_schema
+
+from ideas.blueprints.api import bp
+from ideas.blueprints.api.auth import public
+from ideas.blueprints.api.bodies import MAX_PAGE, MAX_PER_PAGE, REQUEST_BODIES
+from ideas.models import KINDS, STATUSES
+from ideas.services.search import MAX_QUERY
+
+JSON = "application/json"
+
+
+def ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def nullable(schema: dict) -> dict:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def obj(properties: dict, *, optional: tuple[str, ...] = (), description: str = "") -> dict:
+    schema = {
+        "type": "object",
+        "properties": properties,
+        "required": [name for name in properties if name not in optional],
+        "additionalProperties": False,
+    }
+    if description:
+        schema["description"] = description
+    return schema
+
+
+def list_of(name: str) -> dict:
+    return obj({"items": {"type": "array", "items": ref(name)}})
+
+
+TIMESTAMP = {"type": "string", "format": "date-time", "description": "ISO 8601, with offset."}
+STATUS = {"type": "string", "enum": STATUSES}
+
+ITEM_PROPERTIES = {
+    "id": {"type": "integer"},
+    "kind": {"type": "string", "enum": KINDS},
+    "title": {"type": "string"},
+    "description": {"type": "string"},
+    "benefit": {"type": "string"},
+    "unit": obj({"code": {"type": "string"}, "name": {"type": "string"}}),
+    "values": {"type": "array", "items": {"type": "string"}, "description": "Value names."},
+    "status": STATUS,
+    "status_label": {"type": "string", "description": "The status in words (English)."},
+    "author": nullable(ref("Person")),
+    "assignee": nullable(ref("Person")),
+    "supports": {"type": "integer", "minimum": 0},
+    "comments": {"type": "integer", "minimum": 0},
+    "url": {"type": "string", "format": "uri", "description": "The item's page on the web."},
+    "created_at": TIMESTAMP,
+    "updated_at": TIMESTAMP,
+}
+
+RESPONSE_SCHEMAS = {
+    "Person": obj({"name": {"type": "string"}, "email": {"type": "string", "format": "email"}}),
+    "Value": obj(
+        {"name": {"type": "string"}, "behaviours": {"type": "array", "items": {"type": "string"}}},
+        description="A value of the organisation and the behaviours that show it.",
+    ),
+    "ValueList": list_of("Value"),
+    "Unit": obj(
+        {
+            "code": {"type": "string"},
+            "name": {"type": "string"},
+            "parent": nullable({"type": "string", "description": "The parent unit's code."}),
+        }
+    ),
+    "UnitList": list_of("Unit"),
+    "Item": obj(ITEM_PROPERTIES),
+    "HistoryEntry": obj(
+        {
+            "at": TIMESTAMP,
+            "actor": nullable(ref("Person")),
+            "action": {"type": "string", "description": "submitted, status, ..."},
+            "from": nullable(STATUS),
+            "to": nullable(STATUS),
+            "comment": {"type": "string"},
+        }
+    ),
+    "ItemDetail": obj(
+        {
+            **ITEM_PROPERTIES,
+            "history": {"type": "array", "items": ref("HistoryEntry")},
+            "supported_by_me": {"type": "boolean"},
+            "following": {"type": "boolean"},
+        },
+        description="An item with its history (oldest first) and the caller's standing.",
+    ),
+    "ItemPage": obj(
+        {
+            "items": {"type": "array", "items": ref("Item")},
+            "total": {"type": "integer", "minimum": 0},
+            "page": {"type": "integer", "minimum": 1},
+            "pages": {"type": "integer", "minimum": 0},
+            "per_page": {"type": "integer", "minimum": 1},
+        }
+    ),
+    "Comment": obj(
+        {
+            "id": {"type": "integer"},
+            "body": {"type": "string"},
+            "author": nullable(ref("Person")),
+            "created_at": TIMESTAMP,
+        }
+    ),
+    "CommentList": list_of("Comment"),
+    "Error": obj(
+        {
+            "error": {"type": "string", "description": "What went wrong, in English."},
+            "status": {"type": "integer"},
+            "field": {"type": "string", "description": "The (first) input at fault."},
+            "fields": {
+                "type": "object",
+                "additionalProperties": {"type": "string"},
+                "description": "Every input at fault, with its message.",
+            },
+        },
+        optional=("field", "fields"),
+    ),
+}
+
+
+def _error(description: str, **extra) -> dict:
+    return {"description": description, "content": {JSON: {"schema": ref("Error")}}, **extra}
+
+
+ERROR_RESPONSES = {
+    "BadRequest": _error("Malformed JSON, a body that is not an object, or a bad query argument."),
+    "Unauthorized": _error(
+        "No token, or an unknown, revoked or deactivated user's token.",
+        headers={"WWW-Authenticate": {"schema": {"type": "string"}}},
+    ),
+    "Forbidden": _error("The caller's role does not allow this."),
+    "NotFound": _error("No such idea (or not one the caller may see)."),
+    "Unprocessable": _error("The input breaks a rule; `field` names it. Nothing was written."),
+}
+
+
+def _ok(schema: str, description: str = "OK") -> dict:
+    return {"description": description, "content": {JSON: {"schema": ref(schema)}}}
+
+
+def _operation(
+    operation_id: str,
+    summary: str,
+    responses: dict,
+    *,
+    errors: tuple[str, ...] = (),
+    body: str | None = None,
+    parameters: list | None = None,
+) -> dict:
+    errors = ("Unauthorized", *errors)
+    operation = {
+        "operationId": operation_id,
+        "summary": summary,
+        "responses": {
+            **responses,
+            **{
+                code: {"$ref": f"#/components/responses/{name}"}
+                for code, name in (
+                    ("400", "BadRequest"),
+                    ("401", "Unauthorized"),
+                    ("403", "Forbidden"),
+                    ("404", "NotFound"),
+                    ("422", "Unprocessable"),
+                )
+                if name in errors
+            },
+        },
+    }
+    if body:
+        operation["requestBody"] = {"required": True, "content": {JSON: {"schema": ref(body)}}}
+    if parameters:
+        operation["parameters"] = parameters
+    return operation
+
+
+def _query(name: str, description: str, schema: dict) -> dict:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema,
+    }
+
+
+def _list_parameters(per_page: int) -> list[dict]:
+    return [
+        _query(
+            "q",
+            "Search words (title, description, benefit).",
+            {"type": "string", "maxLength": MAX_QUERY},
+        ),
+        _query("status", "Only items in this status.", STATUS),
+        _query("value", "Only items serving this value (its name).", {"type": "string"}),
+        _query("unit", "Only items of this unit (its code).", {"type": "string"}),
+        _query(
+            "page",
+            "Page number, from 1.",
+            {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
+        ),
+        _query(
+            "per_page",
+            "Items per page.",
+            {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": per_page},
+        ),
+    ]
+
+
+ITEM_ID = {"name": "item_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+ON_ITEM = ("NotFound",)
+
+
+def _paths(per_page: int) -> dict:
+    detail = _ok("ItemDetail", "The idea as it is now.")
+    return {
+        "/api/v1/openapi.json": {
+            "get": {
+                "operationId": "openapi",
+                "summary": "This document.",
+                "security": [],
+                "responses": {
+                    "200": {
+                        "description": "OpenAPI 3.1",
+                        "content": {JSON: {"schema": {"type": "object"}}},
+                    }
+                },
+            }
+        },
+        "/api/v1/values": {
+            "get": _operation(
+                "list_values",
+                "The organisation's values and their behaviours.",
+                {"200": _ok("ValueList")},
+            )
+        },
+        "/api/v1/units": {
+            "get": _operation("list_units", "The organisation's units.", {"200": _ok("UnitList")})
+        },
+        "/api/v1/ideas": {
+            "get": _operation(
+                "list_ideas",
+                "Ideas, newest first (most relevant first when searching).",
+                {"200": _ok("ItemPage")},
+                errors=("BadRequest",),
+                parameters=_list_parameters(per_page),
+            ),
+            "post": _operation(
+                "create_idea",
+                "Submit an idea. The caller becomes its author and follows it.",
+                {
+                    "201": {
+                        **_ok("ItemDetail", "The new idea."),
+                        "headers": {"Location": {"schema": {"type": "string"}}},
+                    }
+                },
+                errors=("BadRequest", "Unprocessable"),
+                body="NewIdea",
+            ),
+        },
+        "/api/v1/ideas/{item_id}": {
+            "parameters": [ITEM_ID],
+            "get": _operation(
+                "get_idea", "One idea with its history.", {"200": detail}, errors=ON_ITEM
+            ),
+        },
+        "/api/v1/ideas/{item_id}/transitions": {
+            "parameters": [ITEM_ID],
+            "post": _operation(
+                "transition",
+                "Move the idea to another status (managers of its unit or above, admins).",
+                {"200": detail},
+                errors=("BadRequest", "Forbidden", "NotFound", "Unprocessable"),
+                body="NewTransition",
+            ),
+        },
+        "/api/v1/ideas/{item_id}/support": {
+            "parameters": [ITEM_ID],
+            "post": _operation(
+                "support",
+                "Support the idea (once per person; again changes nothing).",
+                {"200": detail},
+                errors=("NotFound", "Unprocessable"),
+            ),
+            "delete": _operation(
+                "withdraw_support", "Withdraw one's support.", {"200": detail}, errors=ON_ITEM
+            ),
+        },
+        "/api/v1/ideas/{item_id}/comments": {
+            "parameters": [ITEM_ID],
+            "get": _operation(
+                "list_comments",
+                "The idea's comments, oldest first.",
+                {"200": _ok("CommentList")},
+                errors=ON_ITEM,
+            ),
+            "post": _operation(
+                "add_comment",
+                "Comment on the idea.",
+                {"201": _ok("Comment", "The new comment.")},
+                errors=("BadRequest", "NotFound", "Unprocessable"),
+                body="NewComment",
+            ),
+        },
+        "/api/v1/ideas/{item_id}/follow": {
+            "parameters": [ITEM_ID],
+            "post": _operation(
+                "follow",
+                "Follow the idea (be told of its changes).",
+                {"200": detail},
+                errors=ON_ITEM,
+            ),
+            "delete": _operation(
+                "unfollow", "Stop following the idea.", {"200": detail}, errors=ON_ITEM
+            ),
+        },
+    }
+
+
+def request_schemas() -> dict:
+    """The request bodies' JSON Schemas, from the pydantic models that check them."""
+    keyed, defs = models_json_schema(
+        [(model, "validation") for model in REQUEST_BODIES],
+        ref_template="#/components/schemas/{model}",
+    )
+    schemas = dict(defs.get("$defs", {}))
+    for (model, _mode), schema in keyed.items():
+        if "$ref" not in schema:
+            schemas[model.__name__] = schema
+    return schemas
+
+
+def document(base_url: str, per_page: int) -> dict:
+    """The document for an app served at ``base_url`` with pages of ``per_page`` items."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Ideas API",
+            "version": "1",
+            "description": (
+                "Improvement ideas: submit, list and search, follow their life, support, "
+                "comment. Authenticate with a personal API token: "
+                "`Authorization: Bearer <token>`. Errors are JSON (`Error`): `field` names "
+                "the input at fault, and nothing is written."
+            ),
+        },
+        "servers": [{"url": base_url}],
+        "security": [{"bearerAuth": []}],
+        "paths": _paths(per_page),
+        "components": {
+            "securitySchemes": {
+                "bearerAuth": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A personal API token (they start with `ideas_`).",
+                }
+            },
+            "schemas": {**RESPONSE_SCHEMAS, **request_schemas()},
+            "responses": ERROR_RESPONSES,
+        },
+    }
+
+
+@bp.get("/openapi.json")
+@public
+def openapi():
+    return jsonify(document(current_app.config["BASE_URL"], current_app.config["PER_PAGE"]))

@@ -1,0 +1,88 @@
+"""What the API's objects look like in JSON (described for clients in ``openapi``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app
+
+from ideas.models import Comment, HistoryEntry, Item, Unit, User, Value
+from ideas.services import items as item_service
+
+
+def timestamp(moment: datetime | None) -> str | None:
+    """ISO 8601 with its offset (the database keeps UTC)."""
+    return moment.isoformat() if moment is not None else None
+
+
+def person(user: User | None) -> dict | None:
+    return None if user is None else {"name": user.name, "email": user.email}
+
+
+def item_url(item: Item) -> str:
+    """The item's page on the web."""
+    return f"{current_app.config['BASE_URL']}/ideas/{item.id}"
+
+
+def item_json(item: Item) -> dict:
+    """An item as a list shows it; everything used is loaded by ``idea_list_query``."""
+    return {
+        "id": item.id,
+        "kind": item.kind,
+        "title": item.title,
+        "description": item.description,
+        "benefit": item.benefit,
+        "unit": {"code": item.unit.code, "name": item.unit.name},
+        "values": [value.name for value in item.values],
+        "status": item.status,
+        "status_label": item.status_label,
+        "author": person(item.author),
+        "assignee": person(item.assignee),
+        "supports": item.support_count,
+        "comments": item.comment_count,
+        "url": item_url(item),
+        "created_at": timestamp(item.created_at),
+        "updated_at": timestamp(item.updated_at),
+    }
+
+
+def history_json(entry: HistoryEntry) -> dict:
+    return {
+        "at": timestamp(entry.created_at),
+        "actor": person(entry.actor),
+        "action": entry.action,
+        "from": entry.from_status,
+        "to": entry.to_status,
+        "comment": entry.comment,
+    }
+
+
+def item_detail_json(item: Item, viewer: User) -> dict:
+    """An item with its history and where the caller stands (loaded by ``load_item``)."""
+    return {
+        **item_json(item),
+        "history": [history_json(entry) for entry in item.history],
+        "supported_by_me": item_service.has_supported(item, viewer),
+        "following": item_service.is_following(item, viewer),
+    }
+
+
+def comment_json(comment: Comment) -> dict:
+    return {
+        "id": comment.id,
+        "body": comment.body,
+        "author": person(comment.author),
+        "created_at": timestamp(comment.created_at),
+    }
+
+
+def value_json(value: Value) -> dict:
+    return {"name": value.name, "behaviours": [b.text for b in value.behaviours]}
+
+
+def unit_json(unit: Unit) -> dict:
+    return {
+        "code": unit.code,
+        "name": unit.name,
+        "parent": unit.parent.code if unit.parent is not None else None,
+    }

@@ -1,0 +1,179 @@
+"""The endpoints. Each is thin: parse -> service -> commit -> JSON.
+
+Rules (who may do what, which status may follow which) live in the services; a
+refusal arrives as a DomainError and ``errors`` answers it after a rollback.
+"""
+
+from __future__ import annotations
+
+from flask import jsonify, url_for
+from sqlalchemy import exists, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from ideas.blueprints.api import bp
+from ideas.blueprints.api.auth import api_user
+from ideas.blueprints.api.bodies import (
+    NewComment,
+    NewIdea,
+    NewTransition,
+    list_args,
+    parse_body,
+)
+from ideas.blueprints.api.errors import ApiError
+from ideas.blueprints.api.serialize import (
+    comment_json,
+    item_detail_json,
+    item_json,
+    unit_json,
+    value_json,
+)
+from ideas.extensions import db
+from ideas.models import Comment, Item, Unit, Value
+from ideas.services import items as item_service
+from ideas.services.items import IdeaFilters, idea_list_query, load_item
+from ideas.services.permissions import can_view_item
+
+ID_MAX = 2**31 - 1  # item ids are 32-bit integers: a larger one names nothing
+
+
+def _active_values():
+    return select(Value).where(Value.active.is_(True))
+
+
+@bp.get("/values")
+def list_values():
+    values = db.session.scalars(
+        _active_values().options(selectinload(Value.behaviours)).order_by(Value.position)
+    )
+    return jsonify({"items": [value_json(v) for v in values]})
+
+
+@bp.get("/units")
+def list_units():
+    units = db.session.scalars(select(Unit).options(joinedload(Unit.parent)).order_by(Unit.name))
+    return jsonify({"items": [unit_json(u) for u in units]})
+
+
+@bp.get("/ideas")
+def list_ideas():
+    args = list_args()
+    if args.value and not db.session.scalar(
+        select(exists(_active_values().where(Value.name == args.value)))
+    ):
+        raise ApiError(400, f"Unknown value: {args.value}.", "value")
+    if args.unit and not db.session.scalar(select(exists().where(Unit.code == args.unit))):
+        raise ApiError(400, f"Unknown unit: {args.unit}.", "unit")
+    filters = IdeaFilters(q=args.q, status=args.status, value=args.value, unit=args.unit)
+    page = db.paginate(
+        idea_list_query(filters),
+        page=args.page,
+        per_page=args.per_page,
+        max_per_page=None,  # list_args has checked it
+        error_out=False,
+        count=True,
+    )
+    return jsonify(
+        {
+            "items": [item_json(item) for item in page.items],
+            "total": page.total,
+            "page": page.page,
+            "pages": page.pages,
+            "per_page": page.per_page,
+        }
+    )
+
+
+@bp.post("/ideas")
+def create_idea():
+    body = parse_body(NewIdea)
+    item = item_service.submit_idea(
+        api_user(),
+        title=body.title,
+        description=body.description,
+        benefit=body.benefit,
+        unit=body.unit,
+        values=body.values,
+    )
+    db.session.commit()
+    response = _detail(item.id)
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.get_idea", item_id=item.id)
+    return response
+
+
+def _idea_or_404(item_id: int, *, full: bool = False) -> Item:
+    """The idea with this id, if the caller may see it; 404 otherwise (as on the web)."""
+    item = None
+    if 0 < item_id <= ID_MAX:
+        item = load_item(item_id) if full else db.session.get(Item, item_id)
+    if item is None or not can_view_item(api_user(), item):
+        raise ApiError(404, f"No idea with id {item_id}.")
+    return item
+
+
+def _detail(item_id: int):
+    """The idea as it is now in the database, with its history."""
+    return jsonify(item_detail_json(_idea_or_404(item_id, full=True), api_user()))
+
+
+@bp.get("/ideas/<int:item_id>")
+def get_idea(item_id: int):
+    return _detail(item_id)
+
+
+@bp.post("/ideas/<int:item_id>/transitions")
+def transition(item_id: int):
+    item = _idea_or_404(item_id)
+    body = parse_body(NewTransition)
+    item_service.transition(item, api_user(), body.status, body.comment)
+    db.session.commit()
+    return _detail(item_id)
+
+
+@bp.post("/ideas/<int:item_id>/support")
+def support(item_id: int):
+    item_service.support(_idea_or_404(item_id), api_user())
+    db.session.commit()
+    return _detail(item_id)
+
+
+@bp.delete("/ideas/<int:item_id>/support")
+def withdraw_support(item_id: int):
+    item_service.withdraw_support(_idea_or_404(item_id), api_user())
+    db.session.commit()
+    return _detail(item_id)
+
+
+@bp.get("/ideas/<int:item_id>/comments")
+def list_comments(item_id: int):
+    item = _idea_or_404(item_id)
+    comments = db.session.scalars(
+        select(Comment)
+        .where(Comment.item_id == item.id)
+        .options(joinedload(Comment.author))
+        .order_by(Comment.id)
+    )
+    return jsonify({"items": [comment_json(c) for c in comments]})
+
+
+@bp.post("/ideas/<int:item_id>/comments")
+def add_comment(item_id: int):
+    item = _idea_or_404(item_id)
+    body = parse_body(NewComment)
+    comment = item_service.add_comment(item, api_user(), body.body)
+    db.session.commit()
+    return jsonify(comment_json(comment)), 201
+
+
+@bp.post("/ideas/<int:item_id>/follow")
+def follow(item_id: int):
+    item_service.follow(_idea_or_404(item_id), api_user())
+    db.session.commit()
+    return _detail(item_id)
+
+
+@bp.delete("/ideas/<int:item_id>/follow")
+def unfollow(item_id: int):
+    item_service.unfollow(_idea_or_404(item_id), api_user())
+    db.session.commit()
+    return _detail(item_id)
