@@ -1,22 +1,320 @@
-"""The ``ideas`` command group."""
+"""The ``ideas`` command group: serve, users, units, tokens, demo data.
+
+Flask-Migrate adds ``ideas db ...``. Commands call the services, commit once at the
+end and roll back on any refused input, so an error changes nothing; a refused input
+is one clear line on stderr and a non-zero exit code, never a traceback.
+"""
 
 from __future__ import annotations
 
-from flask import Flask
-from flask.cli import FlaskGroup
+import csv
+import io
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
+from gunicorn.app.base import BaseApplication
+
+from ideas.extensions import db
+from ideas.models import ROLES
+from ideas.services.errors import DomainError
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 5000
+DEFAULT_WEB_WORKERS = 2
+
+
+def _fail(err: DomainError) -> click.ClickException:
+    """Undo everything the command wrote, and report ``err`` as one line."""
+    db.session.rollback()
+    return click.ClickException(str(err.message))
+
+
+# -- serve ----------------------------------------------------------------------------
+
+
+class WebApplication(BaseApplication):
+    """gunicorn serving the app factory: each worker process builds its own app (and
+    so its own database pool) after the fork, instead of sharing the master's."""
+
+    def __init__(self, options: dict, app_factory: Callable[[], Flask] | None = None):
+        self.options = options
+        self.app_factory = app_factory
+        super().__init__(prog="ideas serve")
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            if key not in self.cfg.settings:
+                raise click.UsageError(f"unknown gunicorn setting: {key}")
+            if value is not None:
+                self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        if self.app_factory is not None:
+            return self.app_factory()
+        from ideas import create_app
+
+        return create_app()
+
+
+def gunicorn_options(host: str, port: int, workers: int) -> dict:
+    return {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "proc_name": "ideas-web",
+        "accesslog": "-",
+        "errorlog": "-",
+    }
+
+
+@click.command("serve")
+@click.option("--host", default=DEFAULT_HOST, show_default=True, help="Address to listen on.")
+@click.option("--port", default=DEFAULT_PORT, show_default=True, type=int, help="Port.")
+@click.option(
+    "--workers",
+    default=DEFAULT_WEB_WORKERS,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Number of gunicorn web processes.",
+)
+@click.option(
+    "--web-only",
+    is_flag=True,
+    help="Serve the web alone, for production, where the Celery worker and beat run "
+    "as processes of their own.",
+)
+def serve_command(host: str, port: int, workers: int, web_only: bool) -> None:
+    """Serve the application with gunicorn (not Flask's development server)."""
+    # The embedded worker and beat will be started here, unless --web-only; until
+    # then the web is all this command runs, with or without the flag.
+    click.echo(f"Serving on http://{host}:{port}/ with {workers} web process(es).")
+    WebApplication(gunicorn_options(host, port, workers)).run()
+
+
+# -- users ----------------------------------------------------------------------------
+
+
+@click.group("users")
+def users_cli() -> None:
+    """Manage accounts."""
+
+
+@users_cli.command("create")
+@click.option("--email", required=True, help="The e-mail address, used to log in.")
+@click.option("--name", required=True, help="The person's full name.")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="At least 10 characters; asked for when left out.",
+)
+@click.option(
+    "--role",
+    default="employee",
+    show_default=True,
+    metavar="[" + "|".join(ROLES) + "]",
+    help="What the account may do.",
+)
+@click.option("--unit", "unit_code", metavar="CODE", help="The code of the person's unit.")
+@with_appcontext
+def create_user_command(
+    email: str, name: str, password: str, role: str, unit_code: str | None
+) -> None:
+    """Create an account."""
+    from ideas.services import accounts
+
+    # Checked here as well as in the service, to name the choices.
+    if role not in ROLES:
+        raise click.ClickException(f"Unknown role: {role}. Choose one of: {', '.join(ROLES)}.")
+    try:
+        user = accounts.create_user(
+            email=email, name=name, password=password, role=role, unit_code=unit_code
+        )
+    except DomainError as err:
+        raise _fail(err) from None
+    db.session.commit()
+    unit = f" in {user.unit.code}" if user.unit else ""
+    click.echo(f"Created {user.role} {user.email} ({user.name}){unit}.")
+
+
+# -- units ----------------------------------------------------------------------------
+
+
+@click.group("units")
+def units_cli() -> None:
+    """Manage the organisation tree."""
+
+
+@units_cli.command("create")
+@click.option("--code", required=True, help="A short unique code, e.g. OF-HTC.")
+@click.option("--name", required=True, help="The unit's name.")
+@click.option("--parent", "parent_code", metavar="CODE", help="The unit above this one.")
+@click.option("--manager", "manager_email", metavar="EMAIL", help="The manager's e-mail.")
+@with_appcontext
+def create_unit_command(
+    code: str, name: str, parent_code: str | None, manager_email: str | None
+) -> None:
+    """Create one unit."""
+    from ideas.services import accounts
+
+    try:
+        unit = accounts.create_unit(
+            code=code, name=name, parent_code=parent_code, manager_email=manager_email
+        )
+    except DomainError as err:
+        raise _fail(err) from None
+    db.session.commit()
+    parent = f" under {unit.parent.code}" if unit.parent else ""
+    click.echo(f"Created unit {unit.code} ({unit.name}){parent}.")
+
+
+def read_units_csv(path: Path) -> list[tuple[int, dict[str, str]]]:
+    """The rows of a units file as ``(line number, row)``, after checking its header.
+
+    UTF-8 with or without a byte-order mark. Commas separate the columns; a file
+    whose header uses semicolons (what Excel writes with Swedish settings) is read
+    with semicolons.
+    """
+    from ideas.services.accounts import IMPORT_COLUMNS, ImportRowError
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise ImportRowError(
+            text_line(path, err.start), "the file is not UTF-8 text; save it as CSV UTF-8"
+        ) from None
+    if not text.strip():
+        raise ImportRowError(
+            1, f"the file is empty; expected the header {','.join(IMPORT_COLUMNS)}"
+        )
+    header_line = text.splitlines()[0]
+    delimiter = ";" if ";" in header_line and "," not in header_line else ","
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    found = [(name or "").strip().lower() for name in reader.fieldnames or []]
+    if sorted(found) != sorted(IMPORT_COLUMNS):
+        raise ImportRowError(
+            1,
+            f"the header must name the columns {','.join(IMPORT_COLUMNS)}; "
+            f"found {','.join(found) or 'nothing'}",
+        )
+    reader.fieldnames = found
+    rows = []
+    for row in reader:
+        if None in row:
+            raise ImportRowError(reader.line_num, f"more than {len(found)} columns")
+        rows.append((reader.line_num, {k: v or "" for k, v in row.items()}))
+    return rows
+
+
+def text_line(path: Path, byte_offset: int) -> int:
+    """The line number of a byte offset in the file (for a decoding error)."""
+    return path.read_bytes()[:byte_offset].count(b"\n") + 1
+
+
+@units_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def import_units_command(file: Path) -> None:
+    """Create or update units from a CSV file: code,name,parent,manager_email.
+
+    Parents may come after their children. The file is imported whole or not at
+    all: a bad row is reported with its line number and nothing is changed.
+    """
+    from ideas.services import accounts
+
+    try:
+        rows = read_units_csv(file)
+        with click.progressbar(rows, label=f"Reading {file.name}", show_pos=True) as bar:
+            created, updated = accounts.import_units(bar)
+    except DomainError as err:
+        raise _fail(err) from None
+    db.session.commit()
+    click.echo(f"Imported {file.name}: {created} created, {updated} updated.")
+
+
+# -- tokens ---------------------------------------------------------------------------
+
+
+@click.group("tokens")
+def tokens_cli() -> None:
+    """Personal API tokens."""
+
+
+@tokens_cli.command("create")
+@click.option("--email", required=True, help="The account the token acts as.")
+@click.option("--name", default="", help="What the token is for, to recognise it later.")
+@with_appcontext
+def create_token_command(email: str, name: str) -> None:
+    """Create a personal API token; it is printed once, as the last line."""
+    from ideas.models import user_by_email
+    from ideas.services import accounts
+
+    user = user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account with e-mail {email}.")
+    if not user.active:
+        raise click.ClickException(f"The account {user.email} is deactivated.")
+    token = accounts.create_api_token(user, name=name)
+    db.session.commit()
+    click.echo(f"API token for {user.email}; it is shown only now (only its hash is kept).")
+    click.echo("Use it as: Authorization: Bearer <token>")
+    click.echo(token)
+
+
+# -- demo -----------------------------------------------------------------------------
+
+
+@click.command("demo")
+@click.option("--if-empty", is_flag=True, help="Load only when there are no accounts yet.")
+@with_appcontext
+def demo_command(if_empty: bool) -> None:
+    """Load a demo organisation (Ljungby kommun) with accounts and ideas."""
+    from ideas.services import demo
+
+    if not demo.database_is_empty():
+        if if_empty:
+            click.echo("There are accounts already; no demo data loaded.")
+            return
+        raise click.ClickException(
+            "The database has accounts already; the demo loads only into an empty one."
+        )
+    summary = demo.load_demo()
+    db.session.commit()
+    click.echo(
+        f"Demo organisation for Ljungby kommun loaded: {summary.units} units, "
+        f"{len(summary.users)} accounts, {summary.ideas} ideas."
+    )
+    click.echo(f"Log in at {current_app.config['BASE_URL']}/login with, for example:")
+    for role, email, name in summary.logins():
+        click.echo(f"  {role:<13} {email:<36} {name}")
+    click.echo(f"Every demo account has the password: {summary.password}")
 
 
 def register_commands(app: Flask) -> None:
-    pass
+    for command in (serve_command, users_cli, units_cli, tokens_cli, demo_command):
+        app.cli.add_command(command)
 
 
-def _create_app():
+def _create_app() -> Flask:
     from ideas import create_app
 
     return create_app()
 
 
+# Flask's own ``run`` (the development server) is left out: ``serve`` is how this
+# application is served. ``shell`` and ``routes`` stay.
+cli = FlaskGroup(
+    create_app=_create_app,
+    add_default_commands=False,
+    name="ideas",
+    help="ideas: improvement ideas and concerns.",
+)
+cli.add_command(shell_command)
+cli.add_command(routes_command)
+
+
 def main() -> None:
-    FlaskGroup(
-        create_app=_create_app, name="ideas", help="ideas: improvement ideas and concerns."
-    )()
+    cli(prog_name="ideas")

@@ -63,7 +63,9 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def _sessions_expire():
         # A permanent session expires PERMANENT_SESSION_LIFETIME after the last request.
-        session.permanent = True
+        # The API has no session: it sets no cookie.
+        if request.blueprint != "api":
+            session.permanent = True
 
     app.before_request(_require_login)
     app.after_request(_security_headers)

@@ -25,6 +25,6 @@ def show_domain_error(form: FlaskForm | None, err: DomainError) -> None:
 def page_arg() -> int:
     """The ``page`` query argument: a whole number from 1, or a clear 400."""
     raw = request.args.get("page", "1")
-    if not raw.isdigit() or int(raw) < 1:
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1 or len(raw) > 9:
         abort(400, description=_("The page number must be a whole number from 1."))
     return int(raw)

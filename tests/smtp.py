@@ -47,10 +47,12 @@ class SMTPServer:
         self.user, self.password = user, password
         options = {}
         if user:
-            options = {"authenticator": _Authenticator(user, password or ""),
-                       "auth_required": True, "auth_require_tls": False}
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port,
-                                     **options)
+            options = {
+                "authenticator": _Authenticator(user, password or ""),
+                "auth_required": True,
+                "auth_require_tls": False,
+            }
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port, **options)
 
     @property
     def url(self) -> str:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from ideas import clock
@@ -167,7 +168,11 @@ def support(item: Item, user: User) -> bool:
         raise DomainError(_l("Only open ideas can be supported."), field="status")
     if db.session.get(Support, (item.id, user.id)):
         return False
-    db.session.add(Support(item_id=item.id, user_id=user.id, created_at=clock.now()))
+    try:
+        with db.session.begin_nested():  # a simultaneous twin request loses here, quietly
+            db.session.add(Support(item_id=item.id, user_id=user.id, created_at=clock.now()))
+    except IntegrityError:
+        return False
     item.support_count = Item.support_count + 1
     db.session.flush()
     db.session.refresh(item, ["support_count"])
@@ -207,8 +212,11 @@ def follow(item: Item, user: User) -> bool:
     _require_idea(user, item)
     if db.session.get(Follow, (item.id, user.id)):
         return False
-    db.session.add(Follow(item_id=item.id, user_id=user.id, created_at=clock.now()))
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(Follow(item_id=item.id, user_id=user.id, created_at=clock.now()))
+    except IntegrityError:
+        return False
     return True
 
 

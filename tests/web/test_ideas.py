@@ -276,3 +276,9 @@ def test_supports_table_matches_the_counter(client, auth, org):
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(Support)) == 2
     assert db.session.get(Item, idea.id).support_count == 2
+
+
+def test_odd_page_numbers_are_a_clear_400(client, auth, org):
+    auth.login(org.anna.email)
+    for page in ("²", "١", "9999999999999"):
+        assert client.get(f"/ideas?page={page}").status_code == 400
