@@ -75,7 +75,19 @@ class NewComment(Body):
     body: CommentBody = Field(description="The comment (plain text).")
 
 
-REQUEST_BODIES: list[type[Body]] = [NewIdea, NewTransition, NewComment]
+class SettingsPatch(Body):
+    """Changes to one's own settings; keys left out stay as they are."""
+
+    digest_frequency: Literal["none", "daily", "weekly", "monthly"] | None = Field(
+        None, description="How often the digest comes by e-mail."
+    )
+    absent: bool | None = Field(None, description="Away: new items go to the deputy.")
+    deputy: Annotated[str, StringConstraints(strip_whitespace=True, max_length=254)] | None = Field(
+        None, description='The deputy\'s e-mail address; null or "" removes the deputy.'
+    )
+
+
+REQUEST_BODIES: list[type[Body]] = [NewIdea, NewTransition, NewComment, SettingsPatch]
 
 B = TypeVar("B", bound=Body)
 

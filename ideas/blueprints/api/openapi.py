@@ -67,6 +67,18 @@ ITEM_PROPERTIES = {
 }
 
 RESPONSE_SCHEMAS = {
+    "Me": obj(
+        {
+            "name": {"type": "string"},
+            "email": {"type": "string", "format": "email"},
+            "role": {"type": "string", "enum": ["employee", "manager", "case_handler", "admin"]},
+            "unit": nullable(obj({"code": {"type": "string"}, "name": {"type": "string"}})),
+            "digest_frequency": {"type": "string", "enum": ["none", "daily", "weekly", "monthly"]},
+            "absent": {"type": "boolean"},
+            "deputy": nullable(ref("Person")),
+        },
+        description="The caller's own account and settings.",
+    ),
     "Person": obj({"name": {"type": "string"}, "email": {"type": "string", "format": "email"}}),
     "Value": obj(
         {"name": {"type": "string"}, "behaviours": {"type": "array", "items": {"type": "string"}}},
@@ -249,6 +261,16 @@ def _paths(per_page: int) -> dict:
                 "The organisation's values and their behaviours.",
                 {"200": _ok("ValueList")},
             )
+        },
+        "/api/v1/me": {
+            "get": _operation("get_me", "One's own account and settings.", {"200": _ok("Me")}),
+            "patch": _operation(
+                "patch_me",
+                "Change one's digest frequency, absence or deputy.",
+                {"200": _ok("Me")},
+                errors=("BadRequest", "Unprocessable"),
+                body="SettingsPatch",
+            ),
         },
         "/api/v1/units": {
             "get": _operation("list_units", "The organisation's units.", {"200": _ok("UnitList")})

@@ -19,6 +19,19 @@ def person(user: User | None) -> dict | None:
     return None if user is None else {"name": user.name, "email": user.email}
 
 
+def me_json(user: User) -> dict:
+    """The caller's own account and settings."""
+    return {
+        "name": user.name,
+        "email": user.email,
+        "role": user.role,
+        "unit": {"code": user.unit.code, "name": user.unit.name} if user.unit else None,
+        "digest_frequency": user.digest_frequency,
+        "absent": user.absent,
+        "deputy": person(user.deputy),
+    }
+
+
 def item_url(item: Item) -> str:
     """The item's page on the web."""
     return f"{current_app.config['BASE_URL']}/ideas/{item.id}"

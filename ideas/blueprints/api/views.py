@@ -16,6 +16,7 @@ from ideas.blueprints.api.bodies import (
     NewComment,
     NewIdea,
     NewTransition,
+    SettingsPatch,
     list_args,
     parse_body,
 )
@@ -24,6 +25,7 @@ from ideas.blueprints.api.serialize import (
     comment_json,
     item_detail_json,
     item_json,
+    me_json,
     unit_json,
     value_json,
 )
@@ -32,6 +34,7 @@ from ideas.models import Comment, Item, Unit, Value
 from ideas.services import items as item_service
 from ideas.services.items import IdeaFilters, idea_list_query, load_item
 from ideas.services.permissions import can_view_item
+from ideas.services.settings import update_settings
 
 ID_MAX = 2**31 - 1  # item ids are 32-bit integers: a larger one names nothing
 
@@ -177,3 +180,23 @@ def unfollow(item_id: int):
     item_service.unfollow(_idea_or_404(item_id), api_user())
     db.session.commit()
     return _detail(item_id)
+
+
+@bp.get("/me")
+def get_me():
+    return jsonify(me_json(api_user()))
+
+
+@bp.patch("/me")
+def patch_me():
+    body = parse_body(SettingsPatch)
+    given = body.model_fields_set
+    user = api_user()
+    update_settings(
+        user,
+        digest_frequency=body.digest_frequency if "digest_frequency" in given else None,
+        absent=body.absent if "absent" in given else None,
+        deputy=(body.deputy or "") if "deputy" in given else None,
+    )
+    db.session.commit()
+    return jsonify(me_json(user))
