@@ -32,6 +32,8 @@ def _require_login():
         return None
     if request.blueprint == "api":  # bearer tokens, checked by the API itself
         return None
+    if request.endpoint == "static":  # the login page needs its stylesheet
+        return None
     view = current_app.view_functions.get(request.endpoint)
     if getattr(view, "is_public", False):
         return None

@@ -1,0 +1,198 @@
+"""Every route, every method, every role: who gets what.
+
+The table below names every endpoint of the app. A new route without an entry
+fails ``test_every_route_is_in_the_table``: deciding who may use it is part of
+adding it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ideas.extensions import db
+from ideas.services import accounts, digest
+from tests import factories
+from tests.conftest import Auth
+
+ROLES = ["anonymous", "employee", "manager", "other_manager", "admin", "case_handler"]
+LOGIN = "login"  # a redirect to the login page
+IGNORED = {"HEAD", "OPTIONS"}
+
+
+def everyone(status, anonymous=LOGIN):
+    return {role: (anonymous if role == "anonymous" else status) for role in ROLES}
+
+
+def only(allowed: set[str], yes, no=403, anonymous=LOGIN):
+    return {r: anonymous if r == "anonymous" else (yes if r in allowed else no) for r in ROLES}
+
+
+def api(status, anonymous=401):
+    return everyone(status, anonymous)
+
+
+MANAGERS = {"manager", "admin"}
+# (endpoint, method) -> {role: expected status}
+TABLE = {
+    ("static", "GET"): everyone(200, 200),
+    ("health.healthz", "GET"): everyone(200, 200),
+    ("auth.login", "GET"): {**everyone(302), "anonymous": 200},
+    ("auth.login", "POST"): {**everyone(302), "anonymous": 400},
+    ("auth.logout", "POST"): everyone(302, 302),
+    ("main.home", "GET"): everyone(302),
+    ("main.set_language", "POST"): everyone(302, 302),
+    ("main.my_items", "GET"): everyone(200),
+    ("main.settings", "GET"): everyone(200),
+    ("main.settings", "POST"): everyone(302),
+    ("main.unsubscribe", "GET"): everyone(200, 200),
+    ("main.unsubscribe", "POST"): everyone(200, 200),
+    ("main.mail_folder", "GET"): only({"admin"}, 200),
+    ("main.mail_message", "GET"): only({"admin"}, 404),
+    ("ideas.index", "GET"): everyone(200),
+    ("ideas.new", "GET"): everyone(200),
+    ("ideas.new", "POST"): everyone(302),
+    ("ideas.detail", "GET"): everyone(200),
+    ("ideas.support", "POST"): everyone(302),
+    ("ideas.withdraw_support", "POST"): everyone(302),
+    ("ideas.follow", "POST"): everyone(302),
+    ("ideas.unfollow", "POST"): everyone(302),
+    ("ideas.comment", "POST"): everyone(302),
+    ("ideas.change_status", "POST"): only(MANAGERS, 302),
+    ("api.openapi", "GET"): api(200, 200),
+    ("api.get_me", "GET"): api(200),
+    ("api.patch_me", "PATCH"): api(200),
+    ("api.list_values", "GET"): api(200),
+    ("api.list_units", "GET"): api(200),
+    ("api.list_ideas", "GET"): api(200),
+    ("api.create_idea", "POST"): api(201),
+    ("api.get_idea", "GET"): api(200),
+    ("api.transition", "POST"): only(MANAGERS, 200, anonymous=401),
+    ("api.support", "POST"): api(200),
+    ("api.withdraw_support", "DELETE"): api(200),
+    ("api.list_comments", "GET"): api(200),
+    ("api.add_comment", "POST"): api(201),
+    ("api.follow", "POST"): api(200),
+    ("api.unfollow", "DELETE"): api(200),
+}
+
+NEW_IDEA = {"title": "Ny idé", "description": "Text", "unit": "VOO", "values": ["Vi vill"]}
+
+
+def _routes(app):
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - IGNORED):
+            yield rule, method
+
+
+def test_every_route_is_in_the_table(app):
+    served = {(rule.endpoint, method) for rule, method in _routes(app)}
+    assert served - TABLE.keys() == set(), "routes without an entry in TABLE"
+    assert TABLE.keys() - served == set(), "entries for routes that no longer exist"
+
+
+def _users(org):
+    return {
+        "employee": org.bo,
+        "manager": org.boss,
+        "other_manager": org.it_boss,
+        "admin": org.admin,
+        "case_handler": org.handler,
+    }
+
+
+def _request(client, auth, role, user, endpoint, method, idea, token):
+    """One request as a browser or API client of that role would make it."""
+    target = {
+        "static": "/static/style.css",
+        "main.unsubscribe": f"/unsubscribe/{token}",
+        "main.mail_message": "/admin/mail/none.eml",
+        "main.mail_folder": "/admin/mail",
+    }
+    api_token = None
+    if endpoint.startswith("api."):
+        if role != "anonymous":
+            api_token = accounts.create_api_token(user)
+            db.session.flush()
+        headers = {"Authorization": f"Bearer {api_token}"} if api_token else {}
+        paths = {
+            "api.openapi": "/api/v1/openapi.json",
+            "api.get_me": "/api/v1/me",
+            "api.patch_me": "/api/v1/me",
+            "api.list_values": "/api/v1/values",
+            "api.list_units": "/api/v1/units",
+            "api.list_ideas": "/api/v1/ideas",
+            "api.create_idea": "/api/v1/ideas",
+            "api.get_idea": f"/api/v1/ideas/{idea}",
+            "api.transition": f"/api/v1/ideas/{idea}/transitions",
+            "api.support": f"/api/v1/ideas/{idea}/support",
+            "api.withdraw_support": f"/api/v1/ideas/{idea}/support",
+            "api.list_comments": f"/api/v1/ideas/{idea}/comments",
+            "api.add_comment": f"/api/v1/ideas/{idea}/comments",
+            "api.follow": f"/api/v1/ideas/{idea}/follow",
+            "api.unfollow": f"/api/v1/ideas/{idea}/follow",
+        }
+        bodies = {
+            "api.create_idea": NEW_IDEA,
+            "api.patch_me": {"absent": False},
+            "api.transition": {"status": "acknowledged"},
+            "api.add_comment": {"body": "Ja"},
+        }
+        return client.open(
+            paths[endpoint], method=method, headers=headers, json=bodies.get(endpoint)
+        )
+    paths = {
+        "health.healthz": "/healthz",
+        "auth.login": "/login",
+        "auth.logout": "/logout",
+        "main.home": "/",
+        "main.set_language": "/language",
+        "main.my_items": "/me/items",
+        "main.settings": "/settings",
+        "ideas.index": "/ideas",
+        "ideas.new": "/ideas/new",
+        "ideas.detail": f"/ideas/{idea}",
+        "ideas.support": f"/ideas/{idea}/support",
+        "ideas.withdraw_support": f"/ideas/{idea}/support/withdraw",
+        "ideas.follow": f"/ideas/{idea}/follow",
+        "ideas.unfollow": f"/ideas/{idea}/unfollow",
+        "ideas.comment": f"/ideas/{idea}/comments",
+        "ideas.change_status": f"/ideas/{idea}/status",
+        **target,
+    }
+    if method == "GET":
+        return client.get(paths[endpoint])
+    forms = {
+        "auth.login": {"email": "nobody@example.se", "password": "wrong password"},
+        "main.set_language": {"lang": "sv"},
+        "main.settings": {"digest_frequency": "weekly"},
+        "ideas.new": NEW_IDEA,
+        "ideas.comment": {"body": "Bra!"},
+        "ideas.change_status": {"status": "acknowledged"},
+    }
+    data = dict(forms.get(endpoint, {}))
+    if endpoint != "main.unsubscribe":
+        data["csrf_token"] = auth.csrf("/login" if role == "anonymous" else "/ideas")
+    return client.post(paths[endpoint], data=data)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_who_gets_what(app, role, org):
+    user = _users(org).get(role)
+    token = digest.unsubscribe_token(org.anna)
+    failures = []
+    for (endpoint, method), expected in sorted(TABLE.items()):
+        idea = factories.idea(org.anna, unit="VOO").id  # fresh: earlier requests changed theirs
+        client = app.test_client()
+        auth = Auth(client)
+        if user is not None:
+            auth.login(user.email)
+        response = _request(client, auth, role, user, endpoint, method, idea, token)
+        want = expected[role]
+        got = response.status_code
+        if want == LOGIN:
+            ok = got == 302 and response.headers["Location"].startswith("/login")
+        else:
+            ok = got == want
+        if not ok:
+            failures.append(f"{method} {endpoint} as {role}: {got}, expected {want}")
+    assert not failures, "\n".join(failures)
