@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -39,21 +38,17 @@ class WebApplication(BaseApplication):
     """gunicorn serving the app factory: each worker process builds its own app (and
     so its own database pool) after the fork, instead of sharing the master's."""
 
-    def __init__(self, options: dict, app_factory: Callable[[], Flask] | None = None):
+    def __init__(self, options: dict):
         self.options = options
-        self.app_factory = app_factory
         super().__init__(prog="ideas serve")
 
     def load_config(self) -> None:
         for key, value in self.options.items():
-            if key not in self.cfg.settings:
-                raise click.UsageError(f"unknown gunicorn setting: {key}")
-            if value is not None:
+            # A setting this gunicorn version does not have is left out.
+            if key in self.cfg.settings and value is not None:
                 self.cfg.set(key, value)
 
     def load(self) -> Flask:
-        if self.app_factory is not None:
-            return self.app_factory()
         from ideas import create_app
 
         return create_app()
@@ -66,6 +61,9 @@ def gunicorn_options(host: str, port: int, workers: int) -> dict:
         "proc_name": "ideas-web",
         "accesslog": "-",
         "errorlog": "-",
+        # gunicorn 25+ opens a control socket in the home folder by default: two servers
+        # on one machine would share it, and nothing here uses it.
+        "control_socket_disable": True,
     }
 
 
@@ -184,7 +182,7 @@ def read_units_csv(path: Path) -> list[tuple[int, dict[str, str]]]:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as err:
         raise ImportRowError(
-            text_line(path, err.start), "the file is not UTF-8 text; save it as CSV UTF-8"
+            _line_at(path, err.start), "the file is not UTF-8 text; save it as CSV UTF-8"
         ) from None
     if not text.strip():
         raise ImportRowError(
@@ -209,7 +207,7 @@ def read_units_csv(path: Path) -> list[tuple[int, dict[str, str]]]:
     return rows
 
 
-def text_line(path: Path, byte_offset: int) -> int:
+def _line_at(path: Path, byte_offset: int) -> int:
     """The line number of a byte offset in the file (for a decoding error)."""
     return path.read_bytes()[:byte_offset].count(b"\n") + 1
 

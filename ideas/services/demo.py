@@ -1037,10 +1037,14 @@ def load_demo() -> DemoSummary:
             email=email_for(name), name=name, password=None, role=role, unit_code=unit_code
         )
         user.password_hash = shared_hash
-        if role == Role.MANAGER:
-            units[unit_code].manager = user
         people[name] = user
         summary.users.append((str(role), user.email, name))
+    # Units and users point at each other: the users are written first, then the units
+    # are given their managers.
+    db.session.flush()
+    for name, role, unit_code in PEOPLE:
+        if role == Role.MANAGER:
+            units[unit_code].manager = people[name]
     db.session.flush()
 
     rng = random.Random(2035)  # "35 000 invånare år 2035"

@@ -1,0 +1,45 @@
+# make run    the embedded default: SQLite, demo data, http://127.0.0.1:$(PORT)/
+# make test   the tests on SQLite; again on PostgreSQL when IDEAS_TEST_DATABASE_URL is set
+# make lint   ruff check and ruff format --check
+
+PORT ?= 5000
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test lint
+
+# Links in e-mails point at the server make run starts, unless told otherwise.
+run: export IDEAS_BASE_URL ?= http://127.0.0.1:$(PORT)
+run: $(VENV)/.installed
+	$(BIN)/ideas db upgrade
+	$(BIN)/ideas demo --if-empty
+	$(BIN)/ideas serve --port $(PORT)
+
+# The SQLite run sees neither test database nor test broker: it is the embedded path.
+test: $(VENV)/.installed-dev
+	@status=0; \
+	echo "== tests on SQLite"; \
+	env -u IDEAS_TEST_DATABASE_URL -u IDEAS_TEST_BROKER_URL $(BIN)/pytest $(PYTEST_ARGS) || status=1; \
+	if [ -n "$${IDEAS_TEST_DATABASE_URL:-}" ]; then \
+		echo "== tests on $${IDEAS_TEST_DATABASE_URL%%:*}"; \
+		$(BIN)/pytest $(PYTEST_ARGS) || status=1; \
+	fi; \
+	exit $$status
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Installing is skipped while pyproject.toml is unchanged (the install is editable,
+# so code changes need none).
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed
