@@ -96,5 +96,9 @@ def load_config(app: Flask, config: dict | None) -> None:
     app.config["DATABASE_URL"] = url
     app.config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(str(url))
     app.config["BASE_URL"] = str(app.config["BASE_URL"]).rstrip("/")
-    if app.config["BASE_URL"].startswith("https://"):
-        app.config.setdefault("SESSION_COOKIE_SECURE", True)
+    # Served over TLS, cookies travel over TLS only (unless set otherwise on purpose).
+    if app.config["BASE_URL"].startswith("https://") and not (
+        (config or {}).get("SESSION_COOKIE_SECURE") is False
+        or os.environ.get("IDEAS_SESSION_COOKIE_SECURE") is not None
+    ):
+        app.config["SESSION_COOKIE_SECURE"] = True

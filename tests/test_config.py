@@ -110,11 +110,6 @@ def test_base_url_loses_its_trailing_slash(env, make_app, tmp_path):
     assert make_app().config["BASE_URL"] == "https://ideer.ljungby.example"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="config.py sets SESSION_COOKIE_SECURE with setdefault, but Flask's defaults "
-    "already hold it (False), so an https base URL does not make the cookie secure",
-)
 def test_an_https_base_url_makes_the_session_cookie_secure(env, make_app, tmp_path):
     env.setenv("IDEAS_INSTANCE_PATH", str(tmp_path))
     env.setenv("IDEAS_BASE_URL", "https://ideer.ljungby.example")

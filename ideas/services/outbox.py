@@ -104,6 +104,10 @@ def _collect(session, flush_context):
 
 @event.listens_for(Session, "after_commit")
 def _relay(session):
+    # Releasing a savepoint (begin_nested) also fires after_commit: the tasks must
+    # wait for the real commit of the outer transaction.
+    if session.in_nested_transaction():
+        return
     pending = session.info.pop(_PENDING, None)
     if not pending or not has_app_context() or not current_app.config["OUTBOX_RELAY"]:
         return
@@ -112,4 +116,7 @@ def _relay(session):
 
 @event.listens_for(Session, "after_rollback")
 def _forget(session):
-    session.info.pop(_PENDING, None)
+    # A savepoint rolled back keeps the outer transaction's tasks. Its own tasks
+    # may then be relayed for rows that never existed: tasks find nothing and stop.
+    if not session.in_nested_transaction():
+        session.info.pop(_PENDING, None)

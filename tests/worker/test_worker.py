@@ -165,3 +165,22 @@ def test_an_idea_submitted_while_the_broker_is_down_is_routed_when_it_is_back(ap
         app.extensions["celery"].set_default()
         with private.app_context():
             db.engine.dispose()
+
+
+def test_a_savepoint_does_not_hand_on_tasks_before_the_real_commit(app, celery_app, monkeypatch):
+    published = []
+    monkeypatch.setattr(outbox, "publish", lambda msgs: published.extend(msgs) or len(msgs))
+    org = factories.organisation()
+    db.session.commit()
+    idea = factories.idea(org.anna)
+    with db.session.begin_nested():  # e.g. the e-mail record's savepoint
+        db.session.flush()
+    assert published == []
+    db.session.rollback()
+    assert published == [] and db.session.get(Item, idea.id) is None
+    factories.idea(org.anna)
+    with db.session.begin_nested():
+        db.session.flush()
+    assert published == []
+    db.session.commit()
+    assert [task for _id, task, _args in published] == ["ideas.route_item"]
