@@ -7,7 +7,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint
+.PHONY: run test lint translations
 
 # Links in e-mails point at the server make run starts, unless told otherwise.
 run: export IDEAS_BASE_URL ?= http://127.0.0.1:$(PORT)
@@ -43,3 +43,12 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed
+
+# After changing user-facing text: extract it, merge it into the Swedish catalogue
+# (translate what is new in ideas/translations/sv/LC_MESSAGES/messages.po), compile.
+translations: $(VENV)/.installed-dev
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		--project ideas --copyright-holder "the ideas authors" -o ideas/translations/messages.pot .
+	$(BIN)/pybabel update -i ideas/translations/messages.pot -d ideas/translations \
+		--no-fuzzy-matching --ignore-obsolete --width 100
+	$(BIN)/pybabel compile -d ideas/translations

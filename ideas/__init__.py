@@ -66,6 +66,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
     app.register_blueprint(ideas.bp)
+    app.register_blueprint(ideas.bp, name="concerns", url_prefix="/concerns")
     app.register_blueprint(health.bp)
     # The API authenticates with bearer tokens only, never the session cookie, so
     # cross-site requests cannot ride on a browser session: CSRF tokens do not apply.

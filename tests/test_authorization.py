@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from ideas.extensions import db
-from ideas.services import accounts, digest
+from ideas.services import accounts, digest, items, routing
 from tests import factories
 from tests.conftest import Auth
 
@@ -58,6 +58,17 @@ TABLE = {
     ("ideas.unfollow", "POST"): everyone(302),
     ("ideas.comment", "POST"): everyone(302),
     ("ideas.change_status", "POST"): only(MANAGERS, 302),
+    # A concern by an employee of VOO, routed to its manager: nobody else sees it.
+    ("concerns.index", "GET"): everyone(200),
+    ("concerns.new", "GET"): everyone(200),
+    ("concerns.new", "POST"): everyone(302),
+    ("concerns.detail", "GET"): only({"manager"}, 200, 404),
+    ("concerns.support", "POST"): everyone(404),
+    ("concerns.withdraw_support", "POST"): everyone(404),
+    ("concerns.follow", "POST"): only({"manager"}, 302, 404),
+    ("concerns.unfollow", "POST"): only({"manager"}, 302, 404),
+    ("concerns.comment", "POST"): only({"manager"}, 302, 404),
+    ("concerns.change_status", "POST"): only({"manager"}, 302, 404),
     ("api.openapi", "GET"): api(200, 200),
     ("api.get_me", "GET"): api(200),
     ("api.patch_me", "PATCH"): api(200),
@@ -100,8 +111,13 @@ def _users(org):
     }
 
 
-def _request(client, auth, role, user, endpoint, method, idea, token):
+def _request(client, auth, role, user, endpoint, method, idea, token, concern):
     """One request as a browser or API client of that role would make it."""
+    if endpoint.startswith("concerns."):
+        endpoint, idea = "ideas." + endpoint.split(".", 1)[1], concern
+        prefix = "/concerns"
+    else:
+        prefix = "/ideas"
     target = {
         "static": "/static/style.css",
         "main.unsubscribe": f"/unsubscribe/{token}",
@@ -148,15 +164,15 @@ def _request(client, auth, role, user, endpoint, method, idea, token):
         "main.set_language": "/language",
         "main.my_items": "/me/items",
         "main.settings": "/settings",
-        "ideas.index": "/ideas",
-        "ideas.new": "/ideas/new",
-        "ideas.detail": f"/ideas/{idea}",
-        "ideas.support": f"/ideas/{idea}/support",
-        "ideas.withdraw_support": f"/ideas/{idea}/support/withdraw",
-        "ideas.follow": f"/ideas/{idea}/follow",
-        "ideas.unfollow": f"/ideas/{idea}/unfollow",
-        "ideas.comment": f"/ideas/{idea}/comments",
-        "ideas.change_status": f"/ideas/{idea}/status",
+        "ideas.index": prefix,
+        "ideas.new": f"{prefix}/new",
+        "ideas.detail": f"{prefix}/{idea}",
+        "ideas.support": f"{prefix}/{idea}/support",
+        "ideas.withdraw_support": f"{prefix}/{idea}/support/withdraw",
+        "ideas.follow": f"{prefix}/{idea}/follow",
+        "ideas.unfollow": f"{prefix}/{idea}/unfollow",
+        "ideas.comment": f"{prefix}/{idea}/comments",
+        "ideas.change_status": f"{prefix}/{idea}/status",
         **target,
     }
     if method == "GET":
@@ -182,11 +198,15 @@ def test_who_gets_what(app, role, org):
     failures = []
     for (endpoint, method), expected in sorted(TABLE.items()):
         idea = factories.idea(org.anna, unit="VOO").id  # fresh: earlier requests changed theirs
+        concern = items.submit_concern(
+            org.anna, title="Trasig lift", description="Hissen", unit="VOO", values=["Vi vill"]
+        )
+        routing.route_item(concern.id)
         client = app.test_client()
         auth = Auth(client)
         if user is not None:
             auth.login(user.email)
-        response = _request(client, auth, role, user, endpoint, method, idea, token)
+        response = _request(client, auth, role, user, endpoint, method, idea, token, concern.id)
         want = expected[role]
         got = response.status_code
         if want == LOGIN:

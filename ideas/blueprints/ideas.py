@@ -1,4 +1,10 @@
-"""Ideas: the list with search and filters, the submit form, the idea page and its actions."""
+"""Ideas and concerns: the list with search and filters, the submit form, the item's
+page and its actions.
+
+One blueprint serves both kinds: it is registered twice, as ``ideas`` (/ideas, open to
+every employee) and as ``concerns`` (/concerns, seen only by the submitter and the
+managers responsible). The rules that differ live in the services and permissions.
+"""
 
 from __future__ import annotations
 
@@ -19,16 +25,21 @@ from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from ideas.extensions import db
-from ideas.forms import ActionForm, CommentForm, IdeaForm, StatusForm
-from ideas.models import STATUS_LABELS, STATUSES, Item, Status, Unit, Value, allowed_next
+from ideas.forms import ActionForm, CommentForm, ConcernForm, IdeaForm, StatusForm
+from ideas.models import STATUS_LABELS, STATUSES, Item, Kind, Status, Unit, Value, allowed_next
 from ideas.services import items as item_service
 from ideas.services.errors import DomainError
 from ideas.services.items import IdeaFilters, idea_list_query, load_item
-from ideas.services.permissions import can_manage_item, can_view_item
+from ideas.services.permissions import can_manage_item, can_view_item, shows_author
 from ideas.services.search import MAX_QUERY
 from ideas.web import page_arg, show_domain_error
 
 bp = Blueprint("ideas", __name__, url_prefix="/ideas")
+KINDS = {"ideas": Kind.IDEA, "concerns": Kind.CONCERN}
+
+
+def _kind() -> Kind:
+    return KINDS[request.blueprint]
 
 
 def _values() -> list[Value]:
@@ -53,6 +64,8 @@ def index():
         status=request.args.get("status", ""),
         value=request.args.get("value", ""),
         unit=request.args.get("unit", ""),
+        kind=_kind().value,
+        viewer=current_user,
     )
     if len(filters.q) > MAX_QUERY:
         abort(400, description=_("The search text can be at most %(n)d characters.", n=MAX_QUERY))
@@ -71,6 +84,7 @@ def index():
     )
     return render_template(
         "ideas/index.html",
+        kind=_kind().value,
         page=page,
         filters=filters,
         values=values,
@@ -81,8 +95,9 @@ def index():
 
 @bp.route("/new", methods=["GET", "POST"])
 def new():
+    kind = _kind()
     values, units = _values(), _units()
-    form = IdeaForm()
+    form = IdeaForm() if kind == Kind.IDEA else ConcernForm()
     form.unit.choices = [SelectChoice("", _("Choose a unit"))] + [
         SelectChoice(u.code, u.name) for u in units
     ]
@@ -90,29 +105,44 @@ def new():
     if request.method == "GET" and current_user.unit is not None:
         form.unit.data = current_user.unit.code
     if form.validate_on_submit():
+        fields = {
+            "title": form.title.data,
+            "description": form.description.data,
+            "unit": form.unit.data,
+            "values": form.values.data,
+        }
         try:
-            item = item_service.submit_idea(
-                current_user,
-                title=form.title.data,
-                description=form.description.data,
-                benefit=form.benefit.data or "",
-                unit=form.unit.data,
-                values=form.values.data,
-            )
+            if kind == Kind.IDEA:
+                item = item_service.submit_idea(
+                    current_user, benefit=form.benefit.data or "", **fields
+                )
+            else:
+                item = item_service.submit_concern(
+                    current_user,
+                    confidential=form.confidential.data,
+                    about_manager=form.about_manager.data,
+                    **fields,
+                )
         except DomainError as err:
             db.session.rollback()
             show_domain_error(form, err)
         else:
             db.session.commit()
-            flash(_("Thank you! Your idea has been submitted."), "success")
-            return redirect(url_for("ideas.detail", item_id=item.id))
+            flash(
+                _("Thank you! Your idea has been submitted.")
+                if kind == Kind.IDEA
+                else _("Thank you! Your concern has been submitted."),
+                "success",
+            )
+            return redirect(url_for(f"{request.blueprint}.detail", item_id=item.id))
     status = 400 if form.errors else 200
-    return render_template("ideas/new.html", form=form, values=values), status
+    return render_template("ideas/new.html", form=form, values=values, kind=kind.value), status
 
 
 def _item_or_404(item_id: int, *, full: bool = False) -> Item:
     item = load_item(item_id) if full else db.session.get(Item, item_id)
-    if item is None or not can_view_item(current_user, item):
+    # Not found and not yours look the same: a concern's existence is not revealed.
+    if item is None or item.kind != _kind() or not can_view_item(current_user, item):
         abort(404)
     return item
 
@@ -128,6 +158,8 @@ def _render_detail(item: Item, *, comment_form=None, status_form=None, code=200)
     return render_template(
         "ideas/detail.html",
         item=item,
+        kind=item.kind,
+        show_author=shows_author(current_user, item),
         can_manage=manage,
         comment_form=comment_form or CommentForm(formdata=None),
         status_form=status_form if manage else None,
@@ -143,7 +175,9 @@ def detail(item_id: int):
     return _render_detail(_item_or_404(item_id, full=True))
 
 
-def _action(item_id: int, action, message: str):
+def _action(item_id: int, action, message: str, *, ideas_only: bool = False):
+    if ideas_only and _kind() != Kind.IDEA:
+        abort(404)  # support is for ideas; the route exists on both registrations
     item = _item_or_404(item_id)
     if not ActionForm().validate_on_submit():
         abort(400)
@@ -155,27 +189,29 @@ def _action(item_id: int, action, message: str):
     else:
         db.session.commit()
         flash(message, "success")
-    return redirect(url_for("ideas.detail", item_id=item_id))
+    return redirect(url_for(f"{request.blueprint}.detail", item_id=item_id))
 
 
 @bp.post("/<int:item_id>/support")
 def support(item_id: int):
-    return _action(item_id, item_service.support, _("You support this idea."))
+    return _action(item_id, item_service.support, _("You support this idea."), ideas_only=True)
 
 
 @bp.post("/<int:item_id>/support/withdraw")
 def withdraw_support(item_id: int):
-    return _action(item_id, item_service.withdraw_support, _("Your support is withdrawn."))
+    return _action(
+        item_id, item_service.withdraw_support, _("Your support is withdrawn."), ideas_only=True
+    )
 
 
 @bp.post("/<int:item_id>/follow")
 def follow(item_id: int):
-    return _action(item_id, item_service.follow, _("You follow this idea."))
+    return _action(item_id, item_service.follow, _("You follow it now."))
 
 
 @bp.post("/<int:item_id>/unfollow")
 def unfollow(item_id: int):
-    return _action(item_id, item_service.unfollow, _("You no longer follow this idea."))
+    return _action(item_id, item_service.unfollow, _("You no longer follow it."))
 
 
 @bp.post("/<int:item_id>/comments")
@@ -191,7 +227,9 @@ def comment(item_id: int):
         else:
             db.session.commit()
             flash(_("Your comment is published."), "success")
-            return redirect(url_for("ideas.detail", item_id=item_id, _anchor="comments"))
+            return redirect(
+                url_for(f"{request.blueprint}.detail", item_id=item_id, _anchor="comments")
+            )
     return _render_detail(load_item(item_id), comment_form=form, code=400)
 
 
@@ -211,5 +249,5 @@ def change_status(item_id: int):
         else:
             db.session.commit()
             flash(_("The status is now “%(status)s”.", status=item.status_label), "success")
-            return redirect(url_for("ideas.detail", item_id=item_id))
+            return redirect(url_for(f"{request.blueprint}.detail", item_id=item_id))
     return _render_detail(load_item(item_id), status_form=form, code=400)

@@ -68,6 +68,37 @@ class IdeaForm(FlaskForm):
     )
 
 
+class ConcernForm(FlaskForm):
+    title = StringField(
+        _l("Title"),
+        validators=[DataRequired(), Length(max=TITLE_MAX)],
+        description=_l("Say in a few words what does not work."),
+    )
+    description = TextAreaField(
+        _l("Your concern"),
+        validators=[DataRequired(), Length(max=DESCRIPTION_MAX)],
+        description=_l(
+            "What happens, where, and what risk do you see? You can use simple Markdown."
+        ),
+    )
+    unit = SelectField(_l("Unit concerned"), validators=[InputRequired()], choices=[])
+    values = MultiCheckboxField(
+        _l("Values it concerns"),
+        choices=[],
+        validators=[DataRequired(message=_l("Choose at least one value."))],
+    )
+    confidential = BooleanField(
+        _l("Confidential"),
+        description=_l("Only the manager who handles it sees your name."),
+    )
+    about_manager = BooleanField(
+        _l("It is about my own manager"),
+        description=_l(
+            "It then goes to the manager one level above, and your manager does not see it."
+        ),
+    )
+
+
 class CommentForm(FlaskForm):
     body = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=COMMENT_MAX)])
 

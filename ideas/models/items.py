@@ -15,6 +15,7 @@ from sqlalchemy import (
     Table,
     Text,
     event,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -130,6 +131,10 @@ class Item(db.Model):
     implemented_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     evaluation_due: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     evaluated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Concerns: the submitter's name is shown only to the manager who has it, and a
+    # concern about one's own manager goes one level above that manager.
+    confidential: Mapped[bool] = mapped_column(default=False, server_default=false())
+    about_manager: Mapped[bool] = mapped_column(default=False, server_default=false())
     support_count: Mapped[int] = mapped_column(default=0)
     comment_count: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

@@ -111,7 +111,7 @@ def compose(users: list[User], since: datetime, implemented: list[dict]) -> list
         .where(
             Follow.user_id.in_(ids),
             HistoryEntry.created_at >= since,
-            Item.kind == Kind.IDEA.value,
+            Item.kind.in_([Kind.IDEA.value, Kind.CONCERN.value]),
             (HistoryEntry.actor_id.is_(None)) | (HistoryEntry.actor_id != Follow.user_id),
         )
         .order_by(HistoryEntry.id)

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, delete, select
+from sqlalchemy import Select, delete, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from ideas import clock
 from ideas.extensions import db
@@ -83,16 +83,18 @@ def _record(
     return entry
 
 
-def submit_idea(
+def _submit(
     author: User,
+    kind: Kind,
     *,
     title: str,
     description: str,
-    benefit: str = "",
+    benefit: str,
     unit: str | Unit | None,
     values: Sequence[str],
+    confidential: bool = False,
+    about_manager: bool = False,
 ) -> Item:
-    """File a new improvement idea. The author follows it from the start."""
     title = _text(title, "title", TITLE_MAX, required=True)
     description = _text(description, "description", DESCRIPTION_MAX, required=True)
     benefit = _text(benefit, "benefit", BENEFIT_MAX, required=False)
@@ -107,7 +109,7 @@ def submit_idea(
     value_objs = _values_by_name(values)
     now = clock.now()
     item = Item(
-        kind=Kind.IDEA.value,
+        kind=kind.value,
         title=title,
         description=description,
         benefit=benefit,
@@ -115,6 +117,8 @@ def submit_idea(
         author=author,
         values=value_objs,
         status=Status.SUBMITTED.value,
+        confidential=confidential,
+        about_manager=about_manager,
         created_at=now,
         updated_at=now,
     )
@@ -127,6 +131,53 @@ def submit_idea(
     outbox.enqueue(ROUTE_TASK, item_id=item.id)
     db.session.flush()
     return item
+
+
+def submit_idea(
+    author: User,
+    *,
+    title: str,
+    description: str,
+    benefit: str = "",
+    unit: str | Unit | None,
+    values: Sequence[str],
+) -> Item:
+    """File a new improvement idea, open to every employee. The author follows it."""
+    return _submit(
+        author,
+        Kind.IDEA,
+        title=title,
+        description=description,
+        benefit=benefit,
+        unit=unit,
+        values=values,
+    )
+
+
+def submit_concern(
+    author: User,
+    *,
+    title: str,
+    description: str,
+    unit: str | Unit | None,
+    values: Sequence[str],
+    confidential: bool = False,
+    about_manager: bool = False,
+) -> Item:
+    """Raise a concern: seen only by its submitter and the managers responsible.
+    ``confidential`` hides the submitter's name from all but the manager who has it;
+    ``about_manager`` sends it one level above the unit's manager."""
+    return _submit(
+        author,
+        Kind.CONCERN,
+        title=title,
+        description=description,
+        benefit="",
+        unit=unit,
+        values=values,
+        confidential=confidential,
+        about_manager=about_manager,
+    )
 
 
 def transition(item: Item, actor: User, to_status: str, comment: str = "") -> Item:
@@ -158,6 +209,11 @@ def transition(item: Item, actor: User, to_status: str, comment: str = "") -> It
 
 def _require_idea(user: User, item: Item) -> None:
     if not can_view_item(user, item) or item.kind != Kind.IDEA:
+        raise NotAllowed()
+
+
+def _require_visible(user: User, item: Item) -> None:
+    if not can_view_item(user, item):
         raise NotAllowed()
 
 
@@ -196,7 +252,7 @@ def has_supported(item: Item, user: User) -> bool:
 
 
 def add_comment(item: Item, author: User, body: str) -> Comment:
-    _require_idea(author, item)
+    _require_visible(author, item)
     if item.status == Status.DUPLICATE:
         raise DomainError(_l("Comment on the original idea instead."), field="body")
     body = _text(body, "body", COMMENT_MAX, required=True)
@@ -209,7 +265,7 @@ def add_comment(item: Item, author: User, body: str) -> Comment:
 
 
 def follow(item: Item, user: User) -> bool:
-    _require_idea(user, item)
+    _require_visible(user, item)
     if db.session.get(Follow, (item.id, user.id)):
         return False
     try:
@@ -221,7 +277,7 @@ def follow(item: Item, user: User) -> bool:
 
 
 def unfollow(item: Item, user: User) -> bool:
-    _require_idea(user, item)
+    _require_visible(user, item)
     return bool(
         db.session.execute(
             delete(Follow).where(Follow.item_id == item.id, Follow.user_id == user.id)
@@ -240,14 +296,31 @@ class IdeaFilters:
     value: str = ""
     unit: str = ""
     author_id: int | None = None
+    kind: str = Kind.IDEA.value
+    # For concerns: only those this person may see.
+    viewer: User | None = None
+
+
+def concerns_visible_to(user: User):
+    """A condition on Item: the concerns ``user`` may see (see permissions.can_view_item):
+    their own, those they have, and those handled in the units they manage or below."""
+    managed = select(Unit.id).where(Unit.manager_id == user.id).cte(recursive=True)
+    child = aliased(Unit)
+    managed = managed.union_all(select(child.id).join(managed, child.parent_id == managed.c.id))
+    return or_(
+        Item.author_id == user.id,
+        Item.assignee_id == user.id,
+        Item.handling_unit_id.in_(select(managed.c.id)),
+    )
 
 
 def idea_list_query(filters: IdeaFilters) -> Select:
-    """All ideas matching the filters, newest first (or by relevance when searching),
-    with what a list row shows loaded up front: a fixed number of queries per page."""
+    """All items of a kind matching the filters, newest first (or by relevance when
+    searching), with what a list row shows loaded up front: a fixed number of queries
+    per page. Concerns are limited to those ``filters.viewer`` may see."""
     stmt = (
         select(Item)
-        .where(Item.kind == Kind.IDEA.value)
+        .where(Item.kind == filters.kind)
         .options(
             joinedload(Item.unit),
             joinedload(Item.author),
@@ -256,6 +329,12 @@ def idea_list_query(filters: IdeaFilters) -> Select:
         )
         .order_by(Item.created_at.desc(), Item.id.desc())
     )
+    if filters.kind == Kind.CONCERN:
+        if filters.viewer is None:
+            raise ValueError("a list of concerns needs the person who looks at it")
+        stmt = stmt.where(concerns_visible_to(filters.viewer))
+    elif filters.kind != Kind.IDEA:
+        raise ValueError(f"no list of {filters.kind!r} here")
     if filters.status:
         stmt = stmt.where(Item.status == filters.status)
     if filters.value:

@@ -29,21 +29,43 @@ def manages_unit(user: User, unit_id: int) -> bool:
 
 
 def can_view_item(user: User, item: Item) -> bool:
-    """Ideas are open to every employee; other kinds are not shown by this module yet."""
+    """Ideas are open to every employee. A concern is seen by its submitter, the
+    manager who has it, and the managers above the unit that handles it (so the
+    manager a concern is about, below that unit, does not see it). Reports are for
+    their case handlers only, and never through this module."""
     if not user.is_authenticated:
         return False
-    return item.kind == Kind.IDEA
+    if item.kind == Kind.IDEA:
+        return True
+    if item.kind != Kind.CONCERN:
+        return False
+    if user.id in (item.author_id, item.assignee_id):
+        return True
+    return item.handling_unit_id is not None and manages_unit(user, item.handling_unit_id)
 
 
 def can_manage_item(user: User, item: Item) -> bool:
     """May ``user`` move this item through its statuses?
 
-    Admins, the item's assignee, and the manager of its unit or of any unit above.
+    The item's assignee, and the managers of the unit that handles it and the units
+    above; for ideas also the managers of the unit concerned, and admins.
     """
     if not user.is_authenticated or not can_view_item(user, item):
         return False
-    if user.role == Role.ADMIN:
-        return True
     if item.assignee_id is not None and item.assignee_id == user.id:
         return True
-    return manages_unit(user, item.unit_id)
+    if item.kind == Kind.CONCERN:
+        return item.handling_unit_id is not None and manages_unit(user, item.handling_unit_id)
+    if user.role == Role.ADMIN:
+        return True
+    if manages_unit(user, item.unit_id):
+        return True
+    return item.handling_unit_id is not None and manages_unit(user, item.handling_unit_id)
+
+
+def shows_author(user: User, item: Item) -> bool:
+    """Is the submitter's name shown to ``user``? Not for a confidential concern,
+    except to the submitter and the manager who has it."""
+    if not item.confidential:
+        return True
+    return user.is_authenticated and user.id in (item.author_id, item.assignee_id)

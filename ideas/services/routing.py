@@ -36,7 +36,9 @@ def stand_in(manager: User) -> User | None:
     return person
 
 
-def find_assignee(item: Item, *, about_manager: bool = False) -> tuple[User | None, Unit | None]:
+def find_assignee(
+    item: Item, *, about_manager: bool | None = None
+) -> tuple[User | None, Unit | None]:
     """The person who should have ``item``, and the unit through which they have it.
 
     1. (Reports never come here: they go to the case handlers.)
@@ -46,6 +48,8 @@ def find_assignee(item: Item, *, about_manager: bool = False) -> tuple[User | No
     5. An absent manager is replaced by their deputy; with none, it goes upwards.
     Nobody gets their own item to handle: it goes a level up instead.
     """
+    if about_manager is None:
+        about_manager = item.about_manager
     start = item.unit
     if item.category is not None and item.category.owner_unit is not None:
         start = item.category.owner_unit
@@ -76,7 +80,7 @@ def next_manager_above(item: Item) -> User | None:
     return None
 
 
-def route_item(item_id: int, *, about_manager: bool = False) -> Item | None:
+def route_item(item_id: int, *, about_manager: bool | None = None) -> Item | None:
     """Give the item to the person responsible, tell them, and record it.
 
     Idempotent: an item already routed is left as it is, so a task delivered twice
@@ -108,7 +112,11 @@ def route_item(item_id: int, *, about_manager: bool = False) -> Item | None:
             assignee,
             event_key=f"assigned:{entry.id}",
             template="assigned",
-            subject=lambda: _l("New idea to answer: %(title)s", title=item.title),
+            subject=lambda: (
+                _l("New idea to answer: %(title)s", title=item.title)
+                if item.kind == Kind.IDEA
+                else _l("New concern to answer: %(title)s", title=item.title)
+            ),
             item=item,
         )
     return item

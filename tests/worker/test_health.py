@@ -11,8 +11,13 @@ def test_healthz_reports_the_broker(client):
 
 
 def test_a_broker_that_is_down_degrades_but_serves(app):
-    other = create_app({**app.config, "INSTANCE_PATH": app.instance_path,
-                        "BROKER_URL": f"redis://127.0.0.1:{free_port()}/0"})
+    other = create_app(
+        {
+            **app.config,
+            "INSTANCE_PATH": app.instance_path,
+            "BROKER_URL": f"redis://127.0.0.1:{free_port()}/0",
+        }
+    )
     app.extensions["celery"].set_default()  # the new app made itself the default
     response = other.test_client().get("/healthz")
     assert response.status_code == 200
