@@ -1,4 +1,4 @@
-"""The ``ideas`` command group: serve, users, units, tokens, demo data.
+"""The ``ideas`` command group: serve, worker, users, units, tokens, demo data, digests.
 
 Flask-Migrate adds ``ideas db ...``. Commands call the services, commit once at the
 end and roll back on any refused input, so an error changes nothing; a refused input
@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import click
@@ -84,11 +87,81 @@ def gunicorn_options(host: str, port: int, workers: int) -> dict:
     "as processes of their own.",
 )
 def serve_command(host: str, port: int, workers: int, web_only: bool) -> None:
-    """Serve the application with gunicorn (not Flask's development server)."""
-    # The embedded worker and beat will be started here, unless --web-only; until
-    # then the web is all this command runs, with or without the flag.
+    """Serve the application with gunicorn (not Flask's development server).
+
+    Without --web-only, one Celery worker with its beat runs beside the web server,
+    so the whole product runs on one machine with no other service (the embedded
+    default: SQLite, and Celery's SQLAlchemy transport over SQLite)."""
+    worker = None
+    if not web_only:
+        worker = subprocess.Popen(celery_argv(beat=True))  # noqa: S603 - our own argv
+        click.echo(f"Started the worker and beat (pid {worker.pid}).")
     click.echo(f"Serving on http://{host}:{port}/ with {workers} web process(es).")
-    WebApplication(gunicorn_options(host, port, workers)).run()
+    try:
+        WebApplication(gunicorn_options(host, port, workers)).run()
+    finally:
+        if worker is not None:
+            worker.terminate()  # a warm shutdown: the running task finishes first
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+
+
+def celery_argv(*, beat: bool) -> list[str]:
+    """The Celery worker of this installation, on the app of ``worker/__init__.py``."""
+    argv = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "worker",
+        "worker",
+        "--loglevel=INFO",
+        "--pool=solo",
+    ]
+    if beat:
+        argv.append("--beat")
+    return argv
+
+
+@click.command("worker")
+@click.option(
+    "--beat",
+    is_flag=True,
+    help="Also run the scheduler (beat) in this process: exactly one per site.",
+)
+def worker_command(beat: bool) -> None:
+    """Run a Celery worker (the same as `celery -A worker worker`)."""
+    argv = celery_argv(beat=beat)
+    os.execv(argv[0], argv)  # noqa: S606 - replaces this process with the worker
+
+
+@click.group("digest")
+def digest_cli() -> None:
+    """E-mail digests."""
+
+
+@digest_cli.command("run")
+@click.option(
+    "--frequency",
+    type=click.Choice(["daily", "weekly", "monthly"]),
+    help="Send this frequency's digests now; by default, those due today "
+    "(daily; weekly on Mondays; monthly on the 1st), as beat does.",
+)
+@with_appcontext
+def digest_run_command(frequency: str | None) -> None:
+    """Send the digests once, with the code beat runs. The last line is the number sent."""
+    from ideas import clock
+    from ideas.services import digest
+
+    frequencies = [frequency] if frequency else digest.frequencies_due(clock.now())
+    total = 0
+    for name in frequencies:
+        sent = digest.run(name)
+        click.echo(f"{name}: {sent} digest(s) sent")
+        total += sent
+    click.echo(total)
 
 
 # -- users ----------------------------------------------------------------------------
@@ -292,7 +365,15 @@ def demo_command(if_empty: bool) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for command in (serve_command, users_cli, units_cli, tokens_cli, demo_command):
+    for command in (
+        serve_command,
+        worker_command,
+        digest_cli,
+        users_cli,
+        units_cli,
+        tokens_cli,
+        demo_command,
+    ):
         app.cli.add_command(command)
 
 
@@ -316,3 +397,7 @@ cli.add_command(routes_command)
 
 def main() -> None:
     cli(prog_name="ideas")
+
+
+if __name__ == "__main__":
+    main()

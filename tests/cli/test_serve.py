@@ -32,8 +32,22 @@ def test_help_lists_the_options(invoke):
     ],
 )  # fmt: skip
 def test_serve_runs_gunicorn_with_the_options(invoke, monkeypatch, args, bind, workers):
-    started = []
+    started, spawned = [], []
     monkeypatch.setattr(ideas_cli.WebApplication, "run", lambda self: started.append(self))
+
+    class Process:  # the worker process, recorded here; test_embedded.py starts a real one
+        pid = 4242
+
+        def __init__(self, argv):
+            spawned.append(argv)
+
+        def terminate(self):
+            spawned.append("terminated")
+
+        def wait(self, timeout=None):
+            return 0
+
+    monkeypatch.setattr(ideas_cli.subprocess, "Popen", Process)
 
     result = invoke("serve", *args)
 
@@ -42,6 +56,11 @@ def test_serve_runs_gunicorn_with_the_options(invoke, monkeypatch, args, bind, w
     assert server.cfg.bind == [bind]
     assert server.cfg.workers == workers
     assert server.cfg.worker_class_str == "sync"
+    if "--web-only" in args:
+        assert spawned == []
+    else:  # the embedded default: a worker with its beat, stopped with the web
+        assert spawned[0][-5:] == ["worker", "worker", "--loglevel=INFO", "--pool=solo", "--beat"]
+        assert spawned[1] == "terminated"
 
 
 def test_workers_must_be_positive(invoke):
@@ -81,6 +100,17 @@ def test_the_ideas_group(app):
     commands = {
         line.split()[0] for line in result.output.split("Commands:")[1].splitlines() if line.strip()
     }
-    assert {"serve", "users", "units", "tokens", "demo", "db", "shell", "routes"} <= commands
+    assert {
+        "serve",
+        "worker",
+        "digest",
+        "users",
+        "units",
+        "tokens",
+        "demo",
+        "db",
+        "shell",
+        "routes",
+    } <= commands
     # Flask's development server is not how this application is served.
     assert "run" not in commands

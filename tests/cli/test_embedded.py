@@ -1,0 +1,140 @@
+"""The embedded default end to end: `ideas serve` runs the web, a worker and beat on
+SQLite with no other service, and an idea submitted over HTTP is routed and its
+manager's e-mail written, by separate processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.smtp import free_port
+
+IDEAS = [sys.executable, "-m", "ideas.cli"]
+
+
+def _run(env, *args):
+    result = subprocess.run(
+        [*IDEAS, *args],
+        env=env,
+        capture_output=True,
+        text=True,  # noqa: S603
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def _get(url, token=None, data=None, method=None):
+    request = urllib.request.Request(url, data=data, method=method)  # noqa: S310 - loopback
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        return response.status, json.loads(response.read())
+
+
+@pytest.fixture
+def embedded(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IDEAS_")}
+    port = free_port()
+    env.update(IDEAS_INSTANCE_PATH=str(tmp_path), IDEAS_BASE_URL=f"http://127.0.0.1:{port}")
+    _run(env, "db", "upgrade")
+    _run(
+        env,
+        "users",
+        "create",
+        "--email",
+        "chef@example.se",
+        "--name",
+        "Carl Chef",
+        "--password",
+        "correct horse battery",
+        "--role",
+        "manager",
+    )
+    _run(
+        env,
+        "units",
+        "create",
+        "--code",
+        "VOO",
+        "--name",
+        "Vård och omsorg",
+        "--manager",
+        "chef@example.se",
+    )
+    _run(
+        env,
+        "users",
+        "create",
+        "--email",
+        "anna@example.se",
+        "--name",
+        "Anna",
+        "--password",
+        "correct horse battery",
+        "--unit",
+        "VOO",
+    )
+    token = _run(env, "tokens", "create", "--email", "anna@example.se").strip().splitlines()[-1]
+    server = subprocess.Popen(  # noqa: S603
+        [*IDEAS, "serve", "--port", str(port), "--workers", "1"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if _get(base + "/healthz")[0] == 200:
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        yield base, token, Path(tmp_path)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+
+
+def test_serve_routes_a_submitted_idea_with_its_own_worker(embedded):
+    base, token, instance = embedded
+    body = json.dumps(
+        {
+            "title": "Nyckelskåp",
+            "description": "Koder i stället för nycklar.",
+            "unit": "VOO",
+            "values": ["Vi vill"],
+        }
+    ).encode()
+    status, idea = _get(base + "/api/v1/ideas", token, data=body, method="POST")
+    assert status == 201
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        _status, now = _get(f"{base}/api/v1/ideas/{idea['id']}", token)
+        mails = list((instance / "mail").glob("*.eml")) if (instance / "mail").exists() else []
+        if now["assignee"] and mails:
+            break
+        time.sleep(0.5)
+    assert now["assignee"] == {"name": "Carl Chef", "email": "chef@example.se"}
+    (mail,) = mails
+    text = mail.read_text()
+    assert "To: chef@example.se" in text and f"/ideas/{idea['id']}" in text
