@@ -70,6 +70,9 @@ TABLE = {
     ("concerns.comment", "POST"): only({"manager"}, 302, 404),
     ("concerns.change_status", "POST"): only({"manager"}, 302, 404),
     ("api.openapi", "GET"): api(200, 200),
+    ("api.list_concerns", "GET"): api(200),
+    ("api.create_concern", "POST"): api(201),
+    ("api.get_concern", "GET"): only({"manager"}, 200, 404, anonymous=401),
     ("api.get_me", "GET"): api(200),
     ("api.patch_me", "PATCH"): api(200),
     ("api.list_values", "GET"): api(200),
@@ -146,9 +149,13 @@ def _request(client, auth, role, user, endpoint, method, idea, token, concern):
             "api.add_comment": f"/api/v1/ideas/{idea}/comments",
             "api.follow": f"/api/v1/ideas/{idea}/follow",
             "api.unfollow": f"/api/v1/ideas/{idea}/follow",
+            "api.list_concerns": "/api/v1/concerns",
+            "api.create_concern": "/api/v1/concerns",
+            "api.get_concern": f"/api/v1/concerns/{concern}",
         }
         bodies = {
             "api.create_idea": NEW_IDEA,
+            "api.create_concern": NEW_IDEA,
             "api.patch_me": {"absent": False},
             "api.transition": {"status": "acknowledged"},
             "api.add_comment": {"body": "Ja"},

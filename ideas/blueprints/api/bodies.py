@@ -60,6 +60,23 @@ class NewIdea(Body):
     )
 
 
+class NewConcern(Body):
+    """A new concern: seen only by its submitter and the managers responsible."""
+
+    title: Title = Field(description="A short name for the concern.")
+    description: Description = Field(description="What happens, where, and the risk.")
+    unit: UnitCode = Field(description="The code of the unit concerned (GET /units).")
+    values: list[ValueName] = Field(
+        min_length=1, max_length=20, description="Names of the values it concerns."
+    )
+    confidential: bool = Field(
+        False, description="Show the submitter's name only to the manager who has it."
+    )
+    about_manager: bool = Field(
+        False, description="It is about one's own manager: route one level above."
+    )
+
+
 class NewTransition(Body):
     """A move of an item to another status, as its life allows."""
 
@@ -87,7 +104,13 @@ class SettingsPatch(Body):
     )
 
 
-REQUEST_BODIES: list[type[Body]] = [NewIdea, NewTransition, NewComment, SettingsPatch]
+REQUEST_BODIES: list[type[Body]] = [
+    NewIdea,
+    NewConcern,
+    NewTransition,
+    NewComment,
+    SettingsPatch,
+]
 
 B = TypeVar("B", bound=Body)
 

@@ -59,6 +59,8 @@ ITEM_PROPERTIES = {
     "status_label": {"type": "string", "description": "The status in words (English)."},
     "author": nullable(ref("Person")),
     "assignee": nullable(ref("Person")),
+    "confidential": {"type": "boolean", "description": "Concerns: the submitter is hidden."},
+    "about_manager": {"type": "boolean", "description": "Concerns: about one's own manager."},
     "supports": {"type": "integer", "minimum": 0},
     "comments": {"type": "integer", "minimum": 0},
     "url": {"type": "string", "format": "uri", "description": "The item's page on the web."},
@@ -261,6 +263,37 @@ def _paths(per_page: int) -> dict:
                 "The organisation's values and their behaviours.",
                 {"200": _ok("ValueList")},
             )
+        },
+        "/api/v1/concerns": {
+            "get": _operation(
+                "list_concerns",
+                "The concerns the caller may see: their own, and those they handle or "
+                "manage, newest first.",
+                {"200": _ok("ItemPage")},
+                errors=("BadRequest",),
+                parameters=_list_parameters(per_page),
+            ),
+            "post": _operation(
+                "create_concern",
+                "Raise a concern.",
+                {
+                    "201": {
+                        **_ok("ItemDetail", "The new concern."),
+                        "headers": {"Location": {"schema": {"type": "string"}}},
+                    }
+                },
+                errors=("BadRequest", "Unprocessable"),
+                body="NewConcern",
+            ),
+        },
+        "/api/v1/concerns/{item_id}": {
+            "parameters": [ITEM_ID],
+            "get": _operation(
+                "get_concern",
+                "One concern with its history.",
+                {"200": _ok("ItemDetail")},
+                errors=ON_ITEM,
+            ),
         },
         "/api/v1/me": {
             "get": _operation("get_me", "One's own account and settings.", {"200": _ok("Me")}),

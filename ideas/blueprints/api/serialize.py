@@ -8,6 +8,8 @@ from flask import current_app
 
 from ideas.models import Comment, HistoryEntry, Item, Unit, User, Value
 from ideas.services import items as item_service
+from ideas.services.permissions import shows_author
+from ideas.templating import item_path
 
 
 def timestamp(moment: datetime | None) -> str | None:
@@ -34,11 +36,13 @@ def me_json(user: User) -> dict:
 
 def item_url(item: Item) -> str:
     """The item's page on the web."""
-    return f"{current_app.config['BASE_URL']}/ideas/{item.id}"
+    return current_app.config["BASE_URL"] + item_path(item)
 
 
-def item_json(item: Item) -> dict:
-    """An item as a list shows it; everything used is loaded by ``idea_list_query``."""
+def item_json(item: Item, viewer: User | None = None) -> dict:
+    """An item as a list shows it; everything used is loaded by ``idea_list_query``.
+    A confidential concern's submitter is shown only to those ``shows_author`` allows."""
+    author = item.author if viewer is None or shows_author(viewer, item) else None
     return {
         "id": item.id,
         "kind": item.kind,
@@ -49,8 +53,10 @@ def item_json(item: Item) -> dict:
         "values": [value.name for value in item.values],
         "status": item.status,
         "status_label": item.status_label,
-        "author": person(item.author),
+        "author": person(author),
         "assignee": person(item.assignee),
+        "confidential": item.confidential,
+        "about_manager": item.about_manager,
         "supports": item.support_count,
         "comments": item.comment_count,
         "url": item_url(item),
@@ -59,10 +65,11 @@ def item_json(item: Item) -> dict:
     }
 
 
-def history_json(entry: HistoryEntry) -> dict:
+def history_json(entry: HistoryEntry, item: Item, viewer: User) -> dict:
+    hidden = entry.actor_id == item.author_id and not shows_author(viewer, item)
     return {
         "at": timestamp(entry.created_at),
-        "actor": person(entry.actor),
+        "actor": None if hidden else person(entry.actor),
         "action": entry.action,
         "from": entry.from_status,
         "to": entry.to_status,
@@ -73,8 +80,8 @@ def history_json(entry: HistoryEntry) -> dict:
 def item_detail_json(item: Item, viewer: User) -> dict:
     """An item with its history and where the caller stands (loaded by ``load_item``)."""
     return {
-        **item_json(item),
-        "history": [history_json(entry) for entry in item.history],
+        **item_json(item, viewer),
+        "history": [history_json(entry, item, viewer) for entry in item.history],
         "supported_by_me": item_service.has_supported(item, viewer),
         "following": item_service.is_following(item, viewer),
     }

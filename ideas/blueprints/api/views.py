@@ -14,6 +14,7 @@ from ideas.blueprints.api import bp
 from ideas.blueprints.api.auth import api_user
 from ideas.blueprints.api.bodies import (
     NewComment,
+    NewConcern,
     NewIdea,
     NewTransition,
     SettingsPatch,
@@ -30,7 +31,7 @@ from ideas.blueprints.api.serialize import (
     value_json,
 )
 from ideas.extensions import db
-from ideas.models import Comment, Item, Unit, Value
+from ideas.models import Comment, Item, Kind, Unit, Value
 from ideas.services import items as item_service
 from ideas.services.items import IdeaFilters, idea_list_query, load_item
 from ideas.services.permissions import can_view_item
@@ -59,6 +60,11 @@ def list_units():
 
 @bp.get("/ideas")
 def list_ideas():
+    return _list(Kind.IDEA)
+
+
+def _list(kind: Kind):
+    """One page of ideas, or of the concerns the caller may see."""
     args = list_args()
     if args.value and not db.session.scalar(
         select(exists(_active_values().where(Value.name == args.value)))
@@ -66,7 +72,14 @@ def list_ideas():
         raise ApiError(400, f"Unknown value: {args.value}.", "value")
     if args.unit and not db.session.scalar(select(exists().where(Unit.code == args.unit))):
         raise ApiError(400, f"Unknown unit: {args.unit}.", "unit")
-    filters = IdeaFilters(q=args.q, status=args.status, value=args.value, unit=args.unit)
+    filters = IdeaFilters(
+        q=args.q,
+        status=args.status,
+        value=args.value,
+        unit=args.unit,
+        kind=kind.value,
+        viewer=api_user(),
+    )
     page = db.paginate(
         idea_list_query(filters),
         page=args.page,
@@ -77,7 +90,7 @@ def list_ideas():
     )
     return jsonify(
         {
-            "items": [item_json(item) for item in page.items],
+            "items": [item_json(item, api_user()) for item in page.items],
             "total": page.total,
             "page": page.page,
             "pages": page.pages,
@@ -104,19 +117,20 @@ def create_idea():
     return response
 
 
-def _idea_or_404(item_id: int, *, full: bool = False) -> Item:
-    """The idea with this id, if the caller may see it; 404 otherwise (as on the web)."""
+def _idea_or_404(item_id: int, *, full: bool = False, kind: Kind = Kind.IDEA) -> Item:
+    """The item of this kind with this id, if the caller may see it; 404 otherwise (as on
+    the web: a concern one may not see is not said to exist)."""
     item = None
     if 0 < item_id <= ID_MAX:
         item = load_item(item_id) if full else db.session.get(Item, item_id)
-    if item is None or not can_view_item(api_user(), item):
-        raise ApiError(404, f"No idea with id {item_id}.")
+    if item is None or item.kind != kind or not can_view_item(api_user(), item):
+        raise ApiError(404, f"No {kind.value} with id {item_id}.")
     return item
 
 
-def _detail(item_id: int):
-    """The idea as it is now in the database, with its history."""
-    return jsonify(item_detail_json(_idea_or_404(item_id, full=True), api_user()))
+def _detail(item_id: int, kind: Kind = Kind.IDEA):
+    """The item as it is now in the database, with its history."""
+    return jsonify(item_detail_json(_idea_or_404(item_id, full=True, kind=kind), api_user()))
 
 
 @bp.get("/ideas/<int:item_id>")
@@ -200,3 +214,32 @@ def patch_me():
     )
     db.session.commit()
     return jsonify(me_json(user))
+
+
+@bp.get("/concerns")
+def list_concerns():
+    return _list(Kind.CONCERN)
+
+
+@bp.post("/concerns")
+def create_concern():
+    body = parse_body(NewConcern)
+    item = item_service.submit_concern(
+        api_user(),
+        title=body.title,
+        description=body.description,
+        unit=body.unit,
+        values=body.values,
+        confidential=body.confidential,
+        about_manager=body.about_manager,
+    )
+    db.session.commit()
+    response = _detail(item.id, Kind.CONCERN)
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.get_concern", item_id=item.id)
+    return response
+
+
+@bp.get("/concerns/<int:item_id>")
+def get_concern(item_id: int):
+    return _detail(item_id, Kind.CONCERN)
