@@ -60,7 +60,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from ideas.blueprints import api, auth, health, ideas, main
+    from ideas.blueprints import admin, api, auth, health, ideas, main
     from ideas.extensions import csrf
 
     app.register_blueprint(auth.bp)
@@ -68,6 +68,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(ideas.bp)
     app.register_blueprint(ideas.bp, name="concerns", url_prefix="/concerns")
     app.register_blueprint(health.bp)
+    app.register_blueprint(admin.bp)
     # The API authenticates with bearer tokens only, never the session cookie, so
     # cross-site requests cannot ride on a browser session: CSRF tokens do not apply.
     csrf.exempt(api.bp)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from ideas.extensions import db
-from ideas.services import accounts, digest, items, routing
+from ideas.services import accounts, categories, digest, items, routing
 from tests import factories
 from tests.conftest import Auth
 
@@ -47,6 +47,9 @@ TABLE = {
     ("main.unsubscribe", "GET"): everyone(200, 200),
     ("main.unsubscribe", "POST"): everyone(200, 200),
     ("main.mail_folder", "GET"): only({"admin"}, 200),
+    ("admin.category_list", "GET"): only({"admin"}, 200),
+    ("admin.category_create", "POST"): only({"admin"}, 302),
+    ("admin.category_update", "POST"): only({"admin"}, 302),
     ("main.mail_message", "GET"): only({"admin"}, 404),
     ("ideas.index", "GET"): everyone(200),
     ("ideas.new", "GET"): everyone(200),
@@ -114,7 +117,7 @@ def _users(org):
     }
 
 
-def _request(client, auth, role, user, endpoint, method, idea, token, concern):
+def _request(client, auth, role, user, endpoint, method, idea, token, concern, category):
     """One request as a browser or API client of that role would make it."""
     if endpoint.startswith("concerns."):
         endpoint, idea = "ideas." + endpoint.split(".", 1)[1], concern
@@ -126,6 +129,9 @@ def _request(client, auth, role, user, endpoint, method, idea, token, concern):
         "main.unsubscribe": f"/unsubscribe/{token}",
         "main.mail_message": "/admin/mail/none.eml",
         "main.mail_folder": "/admin/mail",
+        "admin.category_list": "/admin/categories",
+        "admin.category_create": "/admin/categories",
+        "admin.category_update": f"/admin/categories/{category}",
     }
     api_token = None
     if endpoint.startswith("api."):
@@ -188,6 +194,8 @@ def _request(client, auth, role, user, endpoint, method, idea, token, concern):
         "auth.login": {"email": "nobody@example.se", "password": "wrong password"},
         "main.set_language": {"lang": "sv"},
         "main.settings": {"digest_frequency": "weekly"},
+        "admin.category_create": {"name": f"Kategori {role}-{idea}"},
+        "admin.category_update": {f"c{category}-owner_unit": "IT", f"c{category}-active": "y"},
         "ideas.new": NEW_IDEA,
         "ideas.comment": {"body": "Bra!"},
         "ideas.change_status": {"status": "acknowledged"},
@@ -202,6 +210,7 @@ def _request(client, auth, role, user, endpoint, method, idea, token, concern):
 def test_who_gets_what(app, role, org):
     user = _users(org).get(role)
     token = digest.unsubscribe_token(org.anna)
+    category = categories.create_category("IT-stöd", "IT")
     failures = []
     for (endpoint, method), expected in sorted(TABLE.items()):
         idea = factories.idea(org.anna, unit="VOO").id  # fresh: earlier requests changed theirs
@@ -213,7 +222,9 @@ def test_who_gets_what(app, role, org):
         auth = Auth(client)
         if user is not None:
             auth.login(user.email)
-        response = _request(client, auth, role, user, endpoint, method, idea, token, concern.id)
+        response = _request(
+            client, auth, role, user, endpoint, method, idea, token, concern.id, category.id
+        )
         want = expected[role]
         got = response.status_code
         if want == LOGIN:

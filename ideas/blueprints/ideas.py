@@ -27,6 +27,7 @@ from wtforms.fields.choices import SelectChoice
 from ideas.extensions import db
 from ideas.forms import ActionForm, CommentForm, ConcernForm, IdeaForm, StatusForm
 from ideas.models import STATUS_LABELS, STATUSES, Item, Kind, Status, Unit, Value, allowed_next
+from ideas.services import categories
 from ideas.services import items as item_service
 from ideas.services.errors import DomainError
 from ideas.services.items import IdeaFilters, idea_list_query, load_item
@@ -102,6 +103,10 @@ def new():
         SelectChoice(u.code, u.name) for u in units
     ]
     form.values.choices = [SelectChoice(v.name, v.name) for v in values]
+    if kind == Kind.IDEA:
+        form.category.choices = [SelectChoice("", _("No category"))] + [
+            SelectChoice(c.name, c.name) for c in categories.active_categories()
+        ]
     if request.method == "GET" and current_user.unit is not None:
         form.unit.data = current_user.unit.code
     if form.validate_on_submit():
@@ -114,7 +119,10 @@ def new():
         try:
             if kind == Kind.IDEA:
                 item = item_service.submit_idea(
-                    current_user, benefit=form.benefit.data or "", **fields
+                    current_user,
+                    benefit=form.benefit.data or "",
+                    category=form.category.data or None,
+                    **fields,
                 )
             else:
                 item = item_service.submit_concern(

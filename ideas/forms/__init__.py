@@ -61,6 +61,12 @@ class IdeaForm(FlaskForm):
         description=_l("What would it give the residents or the operation?"),
     )
     unit = SelectField(_l("Unit concerned"), validators=[InputRequired()], choices=[])
+    category = SelectField(
+        _l("Category"),
+        validators=[Optional()],
+        choices=[],
+        description=_l("Optional. Some categories go straight to the unit that owns them."),
+    )
     values = MultiCheckboxField(
         _l("Values the idea supports"),
         choices=[],
@@ -139,3 +145,18 @@ class SettingsForm(FlaskForm):
         validators=[Optional(), Length(max=254)],
         description=_l("A colleague who stands in for you while you are away."),
     )
+
+
+class CategoryForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    owner_unit = SelectField(
+        _l("Owning unit"),
+        validators=[Optional()],
+        choices=[],
+        description=_l("Ideas in this category go to this unit's manager."),
+    )
+
+
+class CategoryEditForm(FlaskForm):
+    owner_unit = SelectField(_l("Owning unit"), validators=[Optional()], choices=[])
+    active = BooleanField(_l("In use"))

@@ -30,7 +30,7 @@ from ideas.models import (
     unit_by_code,
 )
 from ideas.models.items import BENEFIT_MAX, COMMENT_MAX, DESCRIPTION_MAX, REASON_MAX, TITLE_MAX
-from ideas.services import deadlines, outbox
+from ideas.services import categories, deadlines, outbox
 from ideas.services.errors import DomainError, NotAllowed
 from ideas.services.permissions import can_manage_item, can_view_item
 from ideas.services.routing import ROUTE_TASK
@@ -94,6 +94,7 @@ def _submit(
     values: Sequence[str],
     confidential: bool = False,
     about_manager: bool = False,
+    category: str | None = None,
 ) -> Item:
     title = _text(title, "title", TITLE_MAX, required=True)
     description = _text(description, "description", DESCRIPTION_MAX, required=True)
@@ -107,6 +108,7 @@ def _submit(
         if unit_obj is None:
             raise DomainError(_l("Unknown unit: %(code)s.", code=unit), field="unit")
     value_objs = _values_by_name(values)
+    category_obj = categories.resolve(category)
     now = clock.now()
     item = Item(
         kind=kind.value,
@@ -119,6 +121,7 @@ def _submit(
         status=Status.SUBMITTED.value,
         confidential=confidential,
         about_manager=about_manager,
+        category=category_obj,
         created_at=now,
         updated_at=now,
     )
@@ -141,8 +144,10 @@ def submit_idea(
     benefit: str = "",
     unit: str | Unit | None,
     values: Sequence[str],
+    category: str | None = None,
 ) -> Item:
-    """File a new improvement idea, open to every employee. The author follows it."""
+    """File a new improvement idea, open to every employee. The author follows it.
+    A category that names an owning unit routes the idea there."""
     return _submit(
         author,
         Kind.IDEA,
@@ -151,6 +156,7 @@ def submit_idea(
         benefit=benefit,
         unit=unit,
         values=values,
+        category=category,
     )
 
 
@@ -325,6 +331,7 @@ def idea_list_query(filters: IdeaFilters) -> Select:
             joinedload(Item.unit),
             joinedload(Item.author),
             joinedload(Item.assignee),
+            joinedload(Item.category),
             selectinload(Item.values),
         )
         .order_by(Item.created_at.desc(), Item.id.desc())
@@ -358,6 +365,7 @@ def load_item(item_id: int) -> Item | None:
             joinedload(Item.author),
             joinedload(Item.assignee),
             selectinload(Item.values),
+            joinedload(Item.category),
             selectinload(Item.history).joinedload(HistoryEntry.actor),
             selectinload(Item.comments).joinedload(Comment.author),
         )

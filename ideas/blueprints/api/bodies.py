@@ -58,6 +58,9 @@ class NewIdea(Body):
     values: list[ValueName] = Field(
         min_length=1, max_length=20, description="Names of the values it serves (GET /values)."
     )
+    category: _text(100, required=False) | None = Field(
+        None, description="A category's name; one with an owning unit routes the idea there."
+    )
 
 
 class NewConcern(Body):

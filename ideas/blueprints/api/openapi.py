@@ -55,6 +55,7 @@ ITEM_PROPERTIES = {
     "benefit": {"type": "string"},
     "unit": obj({"code": {"type": "string"}, "name": {"type": "string"}}),
     "values": {"type": "array", "items": {"type": "string"}, "description": "Value names."},
+    "category": nullable({"type": "string", "description": "The category's name."}),
     "status": STATUS,
     "status_label": {"type": "string", "description": "The status in words (English)."},
     "author": nullable(ref("Person")),

@@ -51,6 +51,7 @@ def item_json(item: Item, viewer: User | None = None) -> dict:
         "benefit": item.benefit,
         "unit": {"code": item.unit.code, "name": item.unit.name},
         "values": [value.name for value in item.values],
+        "category": item.category.name if item.category else None,
         "status": item.status,
         "status_label": item.status_label,
         "author": person(author),

@@ -109,6 +109,7 @@ def create_idea():
         benefit=body.benefit,
         unit=body.unit,
         values=body.values,
+        category=body.category,
     )
     db.session.commit()
     response = _detail(item.id)
