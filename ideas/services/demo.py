@@ -21,7 +21,7 @@ from sqlalchemy import select
 from ideas import clock
 from ideas.extensions import db
 from ideas.models import Item, Role, Unit, User
-from ideas.services import accounts, items, passwords, routing
+from ideas.services import accounts, categories, items, passwords, routing
 
 # Documented in the README; every demo account shares it.
 DEMO_PASSWORD = "ljungby-demo"  # noqa: S105 - a published demo password, not a secret
@@ -50,6 +50,14 @@ UNITS: list[tuple[str, str, str | None]] = [
     ("TF", "Tekniska förvaltningen", "LK"),
     ("TF-GP", "Gata/park", "TF"),
     ("TF-FAST", "Fastighet", "TF"),
+]
+
+# (name, owning unit code): ideas in an owned category go to that unit's manager.
+CATEGORIES: list[tuple[str, str | None]] = [
+    ("IT och digitalisering", "KLF-IT"),
+    ("Lokaler och fastigheter", "TF-FAST"),
+    ("Arbetsmiljö", None),
+    ("Bemötande och service", None),
 ]
 
 # (name, role, unit code); a manager leads the unit they belong to.
@@ -1046,6 +1054,8 @@ def load_demo() -> DemoSummary:
         if role == Role.MANAGER:
             units[unit_code].manager = people[name]
     db.session.flush()
+    for category_name, owner in CATEGORIES:
+        categories.create_category(category_name, owner)
 
     rng = random.Random(2035)  # "35 000 invånare år 2035"
     now = clock.now()
