@@ -29,6 +29,14 @@ def normalize_email(email: str) -> str:
     return info.normalized.lower()
 
 
+def require_unit(code: str, field: str = "unit") -> Unit:
+    """The unit with this code, or a DomainError naming ``field``."""
+    unit = unit_by_code(code)
+    if unit is None:
+        raise DomainError(_l("Unknown unit: %(code)s.", code=code), field=field)
+    return unit
+
+
 def create_user(
     *,
     email: str,
@@ -52,11 +60,7 @@ def create_user(
             _l("The password must be at least %(n)d characters.", n=passwords.MIN_LENGTH),
             field="password",
         )
-    unit = None
-    if unit_code:
-        unit = unit_by_code(unit_code)
-        if unit is None:
-            raise DomainError(_l("Unknown unit: %(code)s.", code=unit_code), field="unit")
+    unit = require_unit(unit_code) if unit_code else None
     user = User(
         email=email,
         name=name,

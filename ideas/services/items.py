@@ -27,10 +27,10 @@ from ideas.models import (
     Unit,
     User,
     Value,
-    unit_by_code,
 )
 from ideas.models.items import BENEFIT_MAX, COMMENT_MAX, DESCRIPTION_MAX, REASON_MAX, TITLE_MAX
 from ideas.services import categories, deadlines, outbox
+from ideas.services.accounts import require_unit
 from ideas.services.errors import DomainError, NotAllowed
 from ideas.services.permissions import can_manage_item, can_view_item
 from ideas.services.routing import ROUTE_TASK
@@ -104,9 +104,7 @@ def _submit(
     else:
         if not unit or not str(unit).strip():
             raise DomainError(_l("Choose a unit."), field="unit")
-        unit_obj = unit_by_code(str(unit))
-        if unit_obj is None:
-            raise DomainError(_l("Unknown unit: %(code)s.", code=unit), field="unit")
+        unit_obj = require_unit(str(unit))
     value_objs = _values_by_name(values)
     category_obj = categories.resolve(category)
     now = clock.now()
@@ -228,12 +226,7 @@ def support(item: Item, user: User) -> bool:
     _require_idea(user, item)
     if Status(item.status) not in OPEN_STATUSES:
         raise DomainError(_l("Only open ideas can be supported."), field="status")
-    if db.session.get(Support, (item.id, user.id)):
-        return False
-    try:
-        with db.session.begin_nested():  # a simultaneous twin request loses here, quietly
-            db.session.add(Support(item_id=item.id, user_id=user.id, created_at=clock.now()))
-    except IntegrityError:
+    if not _add_once(Support, item, user):
         return False
     item.support_count = Item.support_count + 1
     db.session.flush()
@@ -251,6 +244,18 @@ def withdraw_support(item: Item, user: User) -> bool:
         db.session.flush()
     db.session.refresh(item, ["support_count"])
     return bool(removed)
+
+
+def _add_once(model: type[Support] | type[Follow], item: Item, user: User) -> bool:
+    """Add the (item, user) row unless it is there; False when it was."""
+    if db.session.get(model, (item.id, user.id)):
+        return False
+    try:
+        with db.session.begin_nested():  # a simultaneous twin request loses here, quietly
+            db.session.add(model(item_id=item.id, user_id=user.id, created_at=clock.now()))
+    except IntegrityError:
+        return False
+    return True
 
 
 def has_supported(item: Item, user: User) -> bool:
@@ -272,14 +277,7 @@ def add_comment(item: Item, author: User, body: str) -> Comment:
 
 def follow(item: Item, user: User) -> bool:
     _require_visible(user, item)
-    if db.session.get(Follow, (item.id, user.id)):
-        return False
-    try:
-        with db.session.begin_nested():
-            db.session.add(Follow(item_id=item.id, user_id=user.id, created_at=clock.now()))
-    except IntegrityError:
-        return False
-    return True
+    return _add_once(Follow, item, user)
 
 
 def unfollow(item: Item, user: User) -> bool:
