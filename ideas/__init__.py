@@ -19,9 +19,13 @@ def create_app(config: dict | None = None) -> Flask:
 
     load_config(app, config)
     if app.config.get("TESTING") and app.config.get("CHEAP_PASSWORD_HASHING"):
+        from ideas import crypto, receipt
         from ideas.services.passwords import use_cheap_hashing_for_tests
 
         use_cheap_hashing_for_tests()
+        # Argon2 at its cheapest for keys and receipt codes too: the same code paths.
+        crypto.KDF_TIME_COST, crypto.KDF_MEMORY_KIB = 1, 8
+        receipt.TIME_COST, receipt.MEMORY_KIB = 1, 8
     register_extensions(app)
     register_blueprints(app)
 

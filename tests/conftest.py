@@ -85,7 +85,7 @@ def app(tmp_path_factory):
 
 def _delete_everything() -> None:
     """Empty every table the tests write (the migration's values stay)."""
-    keep = {"values", "behaviours", "alembic_version"}
+    keep = {"values", "behaviours", "alembic_version", "site_secrets"}
     with db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             names = ", ".join(
@@ -93,11 +93,11 @@ def _delete_everything() -> None:
             )
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         else:
-            # The history's append-only triggers are set aside, then put back as they were.
+            # The append-only triggers are set aside, then put back as they were.
             triggers = conn.execute(
                 text(
                     "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-                    "AND tbl_name = 'item_history'"
+                    "AND tbl_name IN ('item_history', 'report_audit')"
                 )
             ).all()
             for name, _sql in triggers:

@@ -9,6 +9,7 @@ from flask_login import current_user, login_user, logout_user
 from ideas.extensions import db
 from ideas.forms import ActionForm, LoginForm
 from ideas.security import public, safe_next_url
+from ideas.services import reports
 from ideas.services.accounts import authenticate
 
 bp = Blueprint("auth", __name__)
@@ -29,6 +30,8 @@ def login():
             if lang:
                 session["lang"] = lang
             login_user(user)
+            # A case handler's key pair is made at their first login, under their password.
+            reports.ensure_handler_key(user, form.password.data)
             db.session.commit()  # a password hash may have been upgraded
             return redirect(safe_next_url(request.args.get("next")))
         # One message for every failure: it never tells whether an account exists.

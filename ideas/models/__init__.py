@@ -27,10 +27,26 @@ from ideas.models.org import (
     unit_by_code,
     user_by_email,
 )
+from ideas.models.reports import (
+    HandlerKey,
+    Report,
+    ReportAudit,
+    ReportEntry,
+    ReportExclusion,
+    ReportKey,
+    SiteSecret,
+)
 from ideas.models.values import DEFAULT_VALUES, Behaviour, Value
 from ideas.models.work import Category, DeadlineNotice, DigestDelivery, Email, OutboxMessage
 
 __all__ = [
+    "HandlerKey",
+    "Report",
+    "ReportAudit",
+    "ReportEntry",
+    "ReportExclusion",
+    "ReportKey",
+    "SiteSecret",
     "DIGEST_FREQUENCIES",
     "Category",
     "DeadlineNotice",

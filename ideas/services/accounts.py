@@ -71,6 +71,10 @@ def create_user(
     )
     db.session.add(user)
     db.session.flush()
+    if password:
+        from ideas.services.reports import ensure_handler_key  # reports imports accounts' peers
+
+        ensure_handler_key(user, password)
     return user
 
 

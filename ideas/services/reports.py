@@ -1,0 +1,310 @@
+"""The whistleblowing channel's rules: filing, opening and answering a case.
+
+Nothing here takes a request, an address or a user id from the reporter's side: the
+reporter is known only by the receipt code. Every text goes through ideas.crypto with
+the case's own key; see that module for how keys are sealed.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from ideas import clock, crypto, receipt
+from ideas.extensions import db
+from ideas.models import (
+    HandlerKey,
+    Report,
+    ReportAudit,
+    ReportEntry,
+    ReportExclusion,
+    ReportKey,
+    Role,
+    SiteSecret,
+    User,
+)
+from ideas.services.errors import DomainError
+
+ACKNOWLEDGE_DAYS = 7
+FEEDBACK_MONTHS = 3
+TEXT_MAX = 20_000
+FIELDS = ("what", "where", "when", "who", "name", "contact")
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """The same day ``months`` later (the last day of a shorter month)."""
+    month = moment.month - 1 + months
+    year, month = moment.year + month // 12, month % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def receipt_salt() -> bytes:
+    return db.session.get(SiteSecret, "receipt_salt").value
+
+
+# -- case handlers' keys ----------------------------------------------------------------
+
+
+def ensure_handler_key(user: User, password: str) -> HandlerKey | None:
+    """Give a case handler their key pair on first need (their password seals it)."""
+    if user.role != Role.CASE_HANDLER:
+        return None
+    key = db.session.get(HandlerKey, user.id)
+    if key is None:
+        private, public = crypto.new_keypair()
+        key = HandlerKey(
+            user_id=user.id,
+            public_key=public,
+            created_at=clock.now(),
+            sealed_private_key=crypto.seal_with_secret(private, password, f"handler:{user.id}"),
+        )
+        db.session.add(key)
+        db.session.flush()
+    return key
+
+
+def unlock_handler(user: User, password: str) -> bytes | None:
+    """The handler's private key, opened with their password; None if it does not open."""
+    key = db.session.get(HandlerKey, user.id)
+    if key is None:
+        return None
+    try:
+        return crypto.open_with_secret(key.sealed_private_key, password, f"handler:{user.id}")
+    except crypto.DecryptionError:
+        return None
+
+
+def _recipients(report: Report) -> list[HandlerKey]:
+    excluded = select(ReportExclusion.handler_id).where(ReportExclusion.report_id == report.id)
+    return list(
+        db.session.scalars(
+            select(HandlerKey)
+            .join(User, User.id == HandlerKey.user_id)
+            .where(
+                User.role == Role.CASE_HANDLER.value,
+                User.active.is_(True),
+                HandlerKey.user_id.not_in(excluded),
+            )
+        )
+    )
+
+
+def share_with_handlers(report: Report, case_key: bytes) -> int:
+    """Seal the case key to every case handler who may read the case and cannot yet
+    (a handler who got their keys after the report was filed). Returns how many."""
+    have = set(
+        db.session.scalars(
+            select(ReportKey.handler_id).where(
+                ReportKey.report_id == report.id, ReportKey.handler_id.is_not(None)
+            )
+        )
+    )
+    added = 0
+    for key in _recipients(report):
+        if key.user_id not in have:
+            db.session.add(
+                ReportKey(
+                    report=report,
+                    handler_id=key.user_id,
+                    sealed_key=crypto.seal_to(key.public_key, case_key, f"case:{report.id}"),
+                )
+            )
+            added += 1
+    db.session.flush()
+    return added
+
+
+# -- filing and following up ------------------------------------------------------------
+
+
+@dataclass
+class Filed:
+    report: Report
+    receipt_code: str  # shown once to the reporter, never stored
+
+
+def _next_case_number(now: datetime) -> str:
+    year = now.year
+    count = (
+        db.session.scalar(
+            select(func.count(Report.id)).where(Report.case_number.like(f"VB-{year}-%"))
+        )
+        or 0
+    )
+    return f"VB-{year}-{count + 1:04d}"
+
+
+def _check_text(fields: dict[str, str]) -> dict[str, str]:
+    clean = {name: (fields.get(name) or "").strip() for name in FIELDS}
+    if not clean["what"]:
+        raise DomainError(_l("Describe what happened."), field="what")
+    for name, value in clean.items():
+        if len(value) > TEXT_MAX:
+            raise DomainError(_l("At most %(n)d characters.", n=TEXT_MAX), field=name)
+    return clean
+
+
+def file_report(
+    fields: dict[str, str],
+    *,
+    excluded_handlers: list[int] | tuple = (),
+    acknowledgement_declined: bool = False,
+) -> Filed:
+    """File a report: what, where, when, who (and, if the reporter wants, name and
+    contact). Returns the report and its receipt code, which exists nowhere else."""
+    clean = _check_text(fields)
+    now = clock.now()
+    code = receipt.new_code()
+    normal = receipt.normalise(code)
+    case_key = crypto.new_key()
+    ack_due = now + timedelta(days=ACKNOWLEDGE_DAYS)
+    report = Report(
+        case_number=_next_case_number(now),
+        created_at=now,
+        receipt_hash=receipt.code_hash(normal, receipt_salt()),
+        acknowledge_due=ack_due,
+        feedback_due=add_months(ack_due, FEEDBACK_MONTHS),
+        acknowledgement_declined=acknowledgement_declined,
+    )
+    db.session.add(report)
+    db.session.flush()
+    valid = set(
+        db.session.scalars(
+            select(User.id).where(
+                User.role == Role.CASE_HANDLER.value, User.id.in_(list(excluded_handlers))
+            )
+        )
+    )
+    for handler_id in valid:
+        db.session.add(ReportExclusion(report_id=report.id, handler_id=handler_id))
+    db.session.add(
+        ReportKey(
+            report=report,
+            handler_id=None,
+            sealed_key=crypto.seal_with_secret(case_key, normal, f"case:{report.id}"),
+        )
+    )
+    _add_entry(report, case_key, "report", clean, from_reporter=True)
+    share_with_handlers(report, case_key)
+    audit(report, "filed", by_reporter=True)
+    return Filed(report=report, receipt_code=code)
+
+
+def open_as_reporter(typed_code: str) -> tuple[Report, bytes] | None:
+    """The report and its key for a receipt code, or None (the same for every failure)."""
+    normal = receipt.normalise(typed_code)
+    if normal is None:
+        return None
+    digest = receipt.code_hash(normal, receipt_salt())
+    report = db.session.scalar(select(Report).where(Report.receipt_hash == digest))
+    if report is None or not receipt.matches(report.receipt_hash, digest):
+        return None
+    sealed = db.session.scalar(
+        select(ReportKey.sealed_key).where(
+            ReportKey.report_id == report.id, ReportKey.handler_id.is_(None)
+        )
+    )
+    try:
+        case_key = crypto.open_with_secret(sealed, normal, f"case:{report.id}")
+    except crypto.DecryptionError:
+        return None
+    share_with_handlers(report, case_key)  # handlers who came after the filing
+    return report, case_key
+
+
+def open_as_handler(report: Report, handler: User, private_key: bytes) -> bytes | None:
+    """The case key for a case handler who may read this case, or None."""
+    if handler.role != Role.CASE_HANDLER or db.session.get(
+        ReportExclusion, (report.id, handler.id)
+    ):
+        return None
+    sealed = db.session.scalar(
+        select(ReportKey.sealed_key).where(
+            ReportKey.report_id == report.id, ReportKey.handler_id == handler.id
+        )
+    )
+    if sealed is None:
+        return None
+    try:
+        return crypto.open_sealed(private_key, sealed, f"case:{report.id}")
+    except crypto.DecryptionError:
+        return None
+
+
+# -- the mailbox --------------------------------------------------------------------------
+
+
+def _add_entry(
+    report: Report,
+    case_key: bytes,
+    kind: str,
+    content: dict,
+    *,
+    from_reporter: bool,
+    handler: User | None = None,
+) -> ReportEntry:
+    entry = ReportEntry(
+        report=report,
+        kind=kind,
+        from_reporter=from_reporter,
+        handler_id=handler.id if handler else None,
+        created_at=clock.now(),
+    )
+    db.session.add(entry)
+    db.session.flush()
+    entry.ciphertext = crypto.encrypt(
+        case_key, json.dumps(content).encode(), f"report:{report.id}:entry:{entry.id}"
+    )
+    return entry
+
+
+def read_entries(report: Report, case_key: bytes) -> list[tuple[ReportEntry, dict | None]]:
+    """The mailbox in order, decrypted; a deleted or redacted entry reads as None."""
+    return [
+        (
+            entry,
+            json.loads(
+                crypto.decrypt(case_key, entry.ciphertext, f"report:{report.id}:entry:{entry.id}")
+            )
+            if entry.ciphertext
+            else None,
+        )
+        for entry in report.entries
+    ]
+
+
+def add_message(
+    report: Report, case_key: bytes, body: str, *, handler: User | None = None
+) -> ReportEntry:
+    """A message in the mailbox: from a case handler, or (no handler) from the reporter."""
+    body = (body or "").strip()
+    if not body:
+        raise DomainError(_l("Write a message."), field="body")
+    if len(body) > TEXT_MAX:
+        raise DomainError(_l("At most %(n)d characters.", n=TEXT_MAX), field="body")
+    entry = _add_entry(
+        report, case_key, "message", {"body": body}, from_reporter=handler is None, handler=handler
+    )
+    audit(report, "message", handler=handler)
+    return entry
+
+
+def audit(
+    report: Report, action: str, *, handler: User | None = None, by_reporter: bool = False
+) -> None:
+    """Record a view or an action on a case (never its content)."""
+    db.session.add(
+        ReportAudit(
+            report=report,
+            handler_id=handler.id if handler else None,
+            by_reporter=by_reporter or handler is None,
+            action=action,
+            created_at=clock.now(),
+        )
+    )
