@@ -45,7 +45,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from ideas import database
-    from ideas.extensions import babel, csrf, db, login_manager, migrate
+    from ideas.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     database.init_app(app)
@@ -57,6 +57,7 @@ def register_extensions(app: Flask) -> None:
         compare_type=True,
     )
     csrf.init_app(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
     from ideas.i18n import select_locale, select_timezone
 
@@ -64,7 +65,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from ideas.blueprints import admin, api, auth, health, ideas, main
+    from ideas.blueprints import admin, api, auth, health, ideas, main, report
     from ideas.extensions import csrf
 
     app.register_blueprint(auth.bp)
@@ -73,6 +74,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(ideas.bp, name="concerns", url_prefix="/concerns")
     app.register_blueprint(health.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(report.bp)
     # The API authenticates with bearer tokens only, never the session cookie, so
     # cross-site requests cannot ride on a browser session: CSRF tokens do not apply.
     csrf.exempt(api.bp)

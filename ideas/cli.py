@@ -63,6 +63,8 @@ def gunicorn_options(host: str, port: int, workers: int) -> dict:
         "workers": workers,
         "proc_name": "ideas-web",
         "accesslog": "-",
+        # The whistleblowing channel's requests are left out of the access log.
+        "logger_class": "ideas.logging_policy.ScrubbingLogger",
         "errorlog": "-",
         # gunicorn 25+ opens a control socket in the home folder by default: two servers
         # on one machine would share it, and nothing here uses it.

@@ -96,6 +96,12 @@ def load_config(app: Flask, config: dict | None) -> None:
     app.config["DATABASE_URL"] = url
     app.config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(str(url))
     app.config["BASE_URL"] = str(app.config["BASE_URL"]).rstrip("/")
+    # Rate-limit counters live with the broker when that is Redis (shared by every
+    # process); otherwise in each process's memory.
+    broker = str(app.config.get("BROKER_URL") or "")
+    app.config.setdefault(
+        "RATELIMIT_STORAGE_URI", broker if broker.startswith("redis") else "memory://"
+    )
     # Served over TLS, cookies travel over TLS only (unless set otherwise on purpose).
     if app.config["BASE_URL"].startswith("https://") and not (
         (config or {}).get("SESSION_COOKIE_SECURE") is False

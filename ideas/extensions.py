@@ -1,6 +1,7 @@
 """Unbound extension objects, bound to an app in ``create_app``."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -28,3 +29,6 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+# Rate limits count in Redis in production (shared by every process), in memory in the
+# embedded default; routes name their own limits and keys.
+limiter = Limiter(key_func=lambda: "global", default_limits=[])

@@ -147,6 +147,15 @@ def _isolated(request, app):
             clock.reset()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(app):
+    """Every test starts with no request counted against any rate limit."""
+    from ideas.extensions import limiter
+
+    with app.app_context():
+        limiter.reset()
+
+
 @pytest.fixture
 def session(app):
     return db.session

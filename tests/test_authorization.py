@@ -72,6 +72,14 @@ TABLE = {
     ("concerns.unfollow", "POST"): only({"manager"}, 302, 404),
     ("concerns.comment", "POST"): only({"manager"}, 302, 404),
     ("concerns.change_status", "POST"): only({"manager"}, 302, 404),
+    # The whistleblowing channel: the same for everyone, logged in or not.
+    ("report.new", "GET"): everyone(200, 200),
+    ("report.new", "POST"): everyone(200, 200),
+    ("report.follow_up", "GET"): everyone(200, 200),
+    ("report.follow_up", "POST"): everyone(400, 400),
+    ("report.mailbox", "GET"): everyone(302, 302),
+    ("report.mailbox", "POST"): everyone(302, 302),
+    ("report.end", "POST"): everyone(302, 302),
     ("api.openapi", "GET"): api(200, 200),
     ("api.list_concerns", "GET"): api(200),
     ("api.create_concern", "POST"): api(201),
@@ -132,6 +140,10 @@ def _request(client, auth, role, user, endpoint, method, idea, token, concern, c
         "admin.category_list": "/admin/categories",
         "admin.category_create": "/admin/categories",
         "admin.category_update": f"/admin/categories/{category}",
+        "report.new": "/report",
+        "report.follow_up": "/report/follow-up",
+        "report.mailbox": "/report/mailbox",
+        "report.end": "/report/end",
     }
     api_token = None
     if endpoint.startswith("api."):
@@ -194,6 +206,9 @@ def _request(client, auth, role, user, endpoint, method, idea, token, concern, c
         "auth.login": {"email": "nobody@example.se", "password": "wrong password"},
         "main.set_language": {"lang": "sv"},
         "main.settings": {"digest_frequency": "weekly"},
+        "report.new": {"what": "Något allvarligt"},
+        "report.follow_up": {"code": "0000-0000-0000-0000-0000"},
+        "report.mailbox": {"body": "Hej"},
         "admin.category_create": {"name": f"Kategori {role}-{idea}"},
         "admin.category_update": {f"c{category}-owner_unit": "IT", f"c{category}-active": "y"},
         "ideas.new": NEW_IDEA,

@@ -160,3 +160,55 @@ class CategoryForm(FlaskForm):
 class CategoryEditForm(FlaskForm):
     owner_unit = SelectField(_l("Owning unit"), validators=[Optional()], choices=[])
     active = BooleanField(_l("In use"))
+
+
+class ReportForm(FlaskForm):
+    """A serious irregularity. Only 'what' is required; everything else helps."""
+
+    what = TextAreaField(
+        _l("What happened?"),
+        validators=[DataRequired(), Length(max=20_000)],
+        description=_l("Describe the irregularity as exactly as you can."),
+    )
+    where = TextAreaField(
+        _l("Where?"),
+        validators=[Optional(), Length(max=20_000)],
+        description=_l("The workplace, unit or activity."),
+    )
+    when = TextAreaField(
+        _l("When?"),
+        validators=[Optional(), Length(max=20_000)],
+        description=_l("Dates or a period, as well as you know them."),
+    )
+    who = TextAreaField(
+        _l("Who is involved?"),
+        validators=[Optional(), Length(max=20_000)],
+        description=_l("Names or roles, if you know them."),
+    )
+    name = StringField(
+        _l("Your name (optional)"),
+        validators=[Optional(), Length(max=200)],
+        description=_l("Leave it empty to report anonymously."),
+    )
+    contact = StringField(
+        _l("How to reach you (optional)"),
+        validators=[Optional(), Length(max=500)],
+        description=_l("Only if you want to be contacted outside the mailbox."),
+    )
+    exclude = MultiCheckboxField(
+        _l("Case handlers who must not see your report (optional)"),
+        choices=[],
+        validators=[Optional()],
+    )
+
+
+class FollowupForm(FlaskForm):
+    code = StringField(
+        _l("Your receipt code"),
+        validators=[DataRequired(), Length(max=64)],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+
+
+class MessageForm(FlaskForm):
+    body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=20_000)])

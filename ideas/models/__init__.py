@@ -28,6 +28,7 @@ from ideas.models.org import (
     user_by_email,
 )
 from ideas.models.reports import (
+    FollowupSession,
     HandlerKey,
     Report,
     ReportAudit,
@@ -40,6 +41,7 @@ from ideas.models.values import DEFAULT_VALUES, Behaviour, Value
 from ideas.models.work import Category, DeadlineNotice, DigestDelivery, Email, OutboxMessage
 
 __all__ = [
+    "FollowupSession",
     "HandlerKey",
     "Report",
     "ReportAudit",

@@ -130,3 +130,19 @@ class ReportAudit(db.Model):
     action: Mapped[str] = mapped_column(String(40))
 
     handler: Mapped[User | None] = relationship()
+
+
+class FollowupSession(db.Model):
+    """A reporter's short follow-up session, kept on the server.
+
+    The browser holds only a random token (its own cookie, not Flask's session). The
+    case key is stored encrypted under a key derived from that token, and the token
+    only as a hash: the database alone opens nothing, and the session ends on its own
+    after a few idle minutes."""
+
+    __tablename__ = "followup_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
+    sealed_case_key: Mapped[bytes] = mapped_column(LargeBinary)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

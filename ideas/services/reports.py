@@ -8,16 +8,19 @@ the case's own key; see that module for how keys are sealed.
 from __future__ import annotations
 
 import calendar
+import hashlib
 import json
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from ideas import clock, crypto, receipt
 from ideas.extensions import db
 from ideas.models import (
+    FollowupSession,
     HandlerKey,
     Report,
     ReportAudit,
@@ -306,5 +309,79 @@ def audit(
             by_reporter=by_reporter or handler is None,
             action=action,
             created_at=clock.now(),
+        )
+    )
+
+
+# -- the reporter's follow-up session -----------------------------------------------------
+
+FOLLOWUP_MINUTES = 15
+
+
+def _token_key(token: str) -> bytes:
+    return hashlib.sha256(b"ideas followup key v1:" + token.encode()).digest()
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(b"ideas followup id v1:" + token.encode()).hexdigest()
+
+
+def start_followup(report: Report, case_key: bytes) -> str:
+    """A new follow-up session; returns the token for the browser's cookie."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        FollowupSession(
+            token_hash=_token_hash(token),
+            report_id=report.id,
+            sealed_case_key=crypto.encrypt(_token_key(token), case_key, f"followup:{report.id}"),
+            expires_at=clock.now() + timedelta(minutes=FOLLOWUP_MINUTES),
+        )
+    )
+    audit(report, "reporter_opened", by_reporter=True)
+    db.session.flush()
+    return token
+
+
+def resume_followup(token: str | None) -> tuple[Report, bytes] | None:
+    """The report and key of a live follow-up session; each use extends it a little."""
+    if not token or len(token) > 100:
+        return None
+    row = db.session.get(FollowupSession, _token_hash(token))
+    now = clock.now()
+    if row is None:
+        return None
+    if row.expires_at <= now:
+        db.session.delete(row)
+        return None
+    try:
+        case_key = crypto.decrypt(
+            _token_key(token), row.sealed_case_key, f"followup:{row.report_id}"
+        )
+    except crypto.DecryptionError:
+        return None
+    row.expires_at = now + timedelta(minutes=FOLLOWUP_MINUTES)
+    return db.session.get(Report, row.report_id), case_key
+
+
+def end_followup(token: str | None) -> None:
+    if token:
+        db.session.execute(
+            delete(FollowupSession).where(FollowupSession.token_hash == _token_hash(token))
+        )
+
+
+def purge_expired_followups() -> int:
+    return db.session.execute(
+        delete(FollowupSession).where(FollowupSession.expires_at <= clock.now())
+    ).rowcount
+
+
+def handlers_to_choose() -> list[User]:
+    """The case handlers a reporter may ask to keep out of their case."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.role == Role.CASE_HANDLER.value, User.active.is_(True))
+            .order_by(User.name)
         )
     )

@@ -87,11 +87,12 @@ def embedded(tmp_path):
         "VOO",
     )
     token = _run(env, "tokens", "create", "--email", "anna@example.se").strip().splitlines()[-1]
+    log = open(tmp_path / "server.log", "wb")  # noqa: SIM115 - closed after the server
     server = subprocess.Popen(  # noqa: S603
         [*IDEAS, "serve", "--port", str(port), "--workers", "1"],
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
@@ -113,6 +114,7 @@ def embedded(tmp_path):
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
+        log.close()
 
 
 def test_serve_routes_a_submitted_idea_with_its_own_worker(embedded):
@@ -138,3 +140,13 @@ def test_serve_routes_a_submitted_idea_with_its_own_worker(embedded):
     (mail,) = mails
     text = mail.read_text()
     assert "To: chef@example.se" in text and f"/ideas/{idea['id']}" in text
+
+
+def test_the_access_log_leaves_the_report_channel_out(embedded):
+    base, _token, instance = embedded
+    urllib.request.urlopen(base + "/report", timeout=10).read()  # noqa: S310 - loopback
+    urllib.request.urlopen(base + "/login", timeout=10).read()  # noqa: S310
+    time.sleep(1)  # gunicorn writes its access log line after the response
+    written = (instance / "server.log").read_text()
+    assert '"GET /login' in written
+    assert "/report" not in written
