@@ -65,7 +65,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from ideas.blueprints import admin, api, auth, health, ideas, main, report
+    from ideas.blueprints import admin, api, auth, cases, health, ideas, main, report
     from ideas.extensions import csrf
 
     app.register_blueprint(auth.bp)
@@ -75,6 +75,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(health.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(report.bp)
+    app.register_blueprint(cases.bp)
     # The API authenticates with bearer tokens only, never the session cookie, so
     # cross-site requests cannot ride on a browser session: CSRF tokens do not apply.
     csrf.exempt(api.bp)

@@ -45,14 +45,15 @@ def normalise(typed: str) -> str | None:
 
 
 def code_hash(
-    code: str, site_salt: bytes, *, time_cost: int = TIME_COST, memory_kib: int = MEMORY_KIB
+    code: str, site_salt: bytes, *, time_cost: int | None = None, memory_kib: int | None = None
 ) -> bytes:
-    """The slow hash kept in place of the code (``code`` already normalised)."""
+    """The slow hash kept in place of the code (``code`` already normalised). The cost
+    is read when called, so that a test suite can lower it for the whole run."""
     return hash_secret_raw(
         code.encode(),
         site_salt,
-        time_cost=time_cost,
-        memory_cost=memory_kib,
+        time_cost=time_cost or TIME_COST,
+        memory_cost=memory_kib or MEMORY_KIB,
         parallelism=1,
         hash_len=32,
         type=Type.ID,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from ideas.extensions import db
-from ideas.services import accounts, categories, digest, items, routing
+from ideas.services import accounts, categories, digest, items, reports, routing
 from tests import factories
 from tests.conftest import Auth
 
@@ -80,6 +80,14 @@ TABLE = {
     ("report.mailbox", "GET"): everyone(302, 302),
     ("report.mailbox", "POST"): everyone(302, 302),
     ("report.end", "POST"): everyone(302, 302),
+    # The case handlers' side: nobody else, not even an admin.
+    ("cases.inbox", "GET"): only({"case_handler"}, 200),
+    ("cases.case", "GET"): only({"case_handler"}, 200),
+    ("cases.acknowledge", "POST"): only({"case_handler"}, 302),
+    ("cases.message", "POST"): only({"case_handler"}, 302),
+    ("cases.feedback", "POST"): only({"case_handler"}, 302),
+    ("cases.close", "POST"): only({"case_handler"}, 302),
+    ("cases.reopen", "POST"): only({"case_handler"}, 302),
     ("api.openapi", "GET"): api(200, 200),
     ("api.list_concerns", "GET"): api(200),
     ("api.create_concern", "POST"): api(201),
@@ -125,7 +133,7 @@ def _users(org):
     }
 
 
-def _request(client, auth, role, user, endpoint, method, idea, token, concern, category):
+def _request(client, auth, role, user, endpoint, method, idea, token, concern, category, case):
     """One request as a browser or API client of that role would make it."""
     if endpoint.startswith("concerns."):
         endpoint, idea = "ideas." + endpoint.split(".", 1)[1], concern
@@ -144,6 +152,13 @@ def _request(client, auth, role, user, endpoint, method, idea, token, concern, c
         "report.follow_up": "/report/follow-up",
         "report.mailbox": "/report/mailbox",
         "report.end": "/report/end",
+        "cases.inbox": "/cases",
+        "cases.case": f"/cases/{case}",
+        "cases.acknowledge": f"/cases/{case}/acknowledge",
+        "cases.message": f"/cases/{case}/messages",
+        "cases.feedback": f"/cases/{case}/feedback",
+        "cases.close": f"/cases/{case}/close",
+        "cases.reopen": f"/cases/{case}/reopen",
     }
     api_token = None
     if endpoint.startswith("api."):
@@ -209,6 +224,9 @@ def _request(client, auth, role, user, endpoint, method, idea, token, concern, c
         "report.new": {"what": "Något allvarligt"},
         "report.follow_up": {"code": "0000-0000-0000-0000-0000"},
         "report.mailbox": {"body": "Hej"},
+        "cases.message": {"body": "Tack"},
+        "cases.feedback": {"body": "Åtgärder vidtagna"},
+        "cases.close": {"outcome": "unfounded"},
         "admin.category_create": {"name": f"Kategori {role}-{idea}"},
         "admin.category_update": {f"c{category}-owner_unit": "IT", f"c{category}-active": "y"},
         "ideas.new": NEW_IDEA,
@@ -233,12 +251,23 @@ def test_who_gets_what(app, role, org):
             org.anna, title="Trasig lift", description="Hissen", unit="VOO", values=["Vi vill"]
         )
         routing.route_item(concern.id)
+        case = reports.file_report({"what": "Mutor"}).report.id
         client = app.test_client()
         auth = Auth(client)
         if user is not None:
             auth.login(user.email)
         response = _request(
-            client, auth, role, user, endpoint, method, idea, token, concern.id, category.id
+            client,
+            auth,
+            role,
+            user,
+            endpoint,
+            method,
+            idea,
+            token,
+            concern.id,
+            category.id,
+            case,
         )
         want = expected[role]
         got = response.status_code

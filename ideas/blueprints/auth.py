@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -30,8 +30,14 @@ def login():
             if lang:
                 session["lang"] = lang
             login_user(user)
-            # A case handler's key pair is made at their first login, under their password.
-            reports.ensure_handler_key(user, form.password.data)
+            # A case handler's key pair is made at their first login, under their password,
+            # and opened for this session: the cases need it, the password is not kept.
+            if reports.ensure_handler_key(user, form.password.data) is not None:
+                private = reports.unlock_handler(user, form.password.data)
+                if private is not None:
+                    session["key_token"] = reports.start_key_session(
+                        user, private, current_app.permanent_session_lifetime
+                    )
             db.session.commit()  # a password hash may have been upgraded
             return redirect(safe_next_url(request.args.get("next")))
         # One message for every failure: it never tells whether an account exists.
@@ -44,6 +50,8 @@ def login():
 def logout():
     form = ActionForm()
     if form.validate_on_submit():
+        reports.end_key_session(session.get("key_token"))
+        db.session.commit()
         logout_user()
         session.clear()
     return redirect(url_for("auth.login"))

@@ -212,3 +212,16 @@ class FollowupForm(FlaskForm):
 
 class MessageForm(FlaskForm):
     body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=20_000)])
+
+
+class CloseCaseForm(FlaskForm):
+    outcome = SelectField(
+        _l("Outcome"),
+        choices=[
+            SelectChoice("measures_taken", _l("Measures taken")),
+            SelectChoice("unfounded", _l("Unfounded")),
+            SelectChoice("referred", _l("Referred to another authority")),
+            SelectChoice("insufficient_information", _l("Not enough information")),
+            SelectChoice("other", _l("Other")),
+        ],
+    )

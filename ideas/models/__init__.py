@@ -30,6 +30,7 @@ from ideas.models.org import (
 from ideas.models.reports import (
     FollowupSession,
     HandlerKey,
+    KeySession,
     Report,
     ReportAudit,
     ReportEntry,
@@ -43,6 +44,7 @@ from ideas.models.work import Category, DeadlineNotice, DigestDelivery, Email, O
 __all__ = [
     "FollowupSession",
     "HandlerKey",
+    "KeySession",
     "Report",
     "ReportAudit",
     "ReportEntry",

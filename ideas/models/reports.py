@@ -146,3 +146,18 @@ class FollowupSession(db.Model):
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
     sealed_case_key: Mapped[bytes] = mapped_column(LargeBinary)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class KeySession(db.Model):
+    """A logged-in case handler's private key, for the length of their session.
+
+    Opened once with their password at login, it is kept encrypted under a random
+    token that lives only in their session cookie; the row alone opens nothing, and
+    logging out deletes it."""
+
+    __tablename__ = "key_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    sealed_private_key: Mapped[bytes] = mapped_column(LargeBinary)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

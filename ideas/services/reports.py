@@ -22,6 +22,7 @@ from ideas.extensions import db
 from ideas.models import (
     FollowupSession,
     HandlerKey,
+    KeySession,
     Report,
     ReportAudit,
     ReportEntry,
@@ -196,6 +197,7 @@ def file_report(
     _add_entry(report, case_key, "report", clean, from_reporter=True)
     share_with_handlers(report, case_key)
     audit(report, "filed", by_reporter=True)
+    db.session.flush()
     return Filed(report=report, receipt_code=code)
 
 
@@ -283,7 +285,12 @@ def read_entries(report: Report, case_key: bytes) -> list[tuple[ReportEntry, dic
 
 
 def add_message(
-    report: Report, case_key: bytes, body: str, *, handler: User | None = None
+    report: Report,
+    case_key: bytes,
+    body: str,
+    *,
+    handler: User | None = None,
+    kind: str = "message",
 ) -> ReportEntry:
     """A message in the mailbox: from a case handler, or (no handler) from the reporter."""
     body = (body or "").strip()
@@ -292,9 +299,9 @@ def add_message(
     if len(body) > TEXT_MAX:
         raise DomainError(_l("At most %(n)d characters.", n=TEXT_MAX), field="body")
     entry = _add_entry(
-        report, case_key, "message", {"body": body}, from_reporter=handler is None, handler=handler
+        report, case_key, kind, {"body": body}, from_reporter=handler is None, handler=handler
     )
-    audit(report, "message", handler=handler)
+    audit(report, kind, handler=handler)
     return entry
 
 
@@ -385,3 +392,100 @@ def handlers_to_choose() -> list[User]:
             .order_by(User.name)
         )
     )
+
+
+# -- case handlers' sessions and actions ----------------------------------------------------
+
+RETENTION_DAYS = 730  # personal data deleted 2 years after the case is closed
+OUTCOMES = ("measures_taken", "unfounded", "referred", "insufficient_information", "other")
+
+
+def start_key_session(user: User, private_key: bytes, lifetime: timedelta) -> str:
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        KeySession(
+            token_hash=_token_hash(token),
+            user_id=user.id,
+            sealed_private_key=crypto.encrypt(_token_key(token), private_key, f"handler:{user.id}"),
+            expires_at=clock.now() + lifetime,
+        )
+    )
+    db.session.flush()
+    return token
+
+
+def key_from_session(user: User, token: str | None) -> bytes | None:
+    if not token:
+        return None
+    row = db.session.get(KeySession, _token_hash(token))
+    if row is None or row.user_id != user.id or row.expires_at <= clock.now():
+        return None
+    try:
+        return crypto.decrypt(_token_key(token), row.sealed_private_key, f"handler:{user.id}")
+    except crypto.DecryptionError:
+        return None
+
+
+def end_key_session(token: str | None) -> None:
+    if token:
+        db.session.execute(delete(KeySession).where(KeySession.token_hash == _token_hash(token)))
+
+
+def cases_for(handler: User) -> list[Report]:
+    """The cases this handler can open, nearest deadline first."""
+    return list(
+        db.session.scalars(
+            select(Report)
+            .join(ReportKey, ReportKey.report_id == Report.id)
+            .where(ReportKey.handler_id == handler.id)
+            .order_by(Report.closed_at.is_not(None), Report.acknowledge_due)
+        )
+    )
+
+
+def acknowledge(report: Report, case_key: bytes, handler: User) -> None:
+    """Confirm receipt to the reporter, in the mailbox (the 7-day promise)."""
+    if report.acknowledged_at is not None:
+        raise DomainError(_l("The report is already acknowledged."), field="status")
+    now = clock.now()
+    report.acknowledged_at = now
+    report.feedback_due = add_months(now, FEEDBACK_MONTHS)
+    report.status = "acknowledged"
+    _add_entry(
+        report,
+        case_key,
+        "acknowledgement",
+        {"body": str(_l("Your report has been received and will be looked into."))},
+        from_reporter=False,
+        handler=handler,
+    )
+    audit(report, "acknowledged", handler=handler)
+
+
+def give_feedback(report: Report, case_key: bytes, handler: User, body: str) -> None:
+    """Tell the reporter what is done (the 3-month promise)."""
+    add_message(report, case_key, body, handler=handler, kind="feedback")
+    report.feedback_at = report.feedback_at or clock.now()
+    report.status = "investigating" if report.closed_at is None else report.status
+
+
+def close(report: Report, handler: User, outcome: str) -> None:
+    if outcome not in OUTCOMES:
+        raise DomainError(_l("Choose an outcome."), field="outcome")
+    if report.closed_at is not None and report.status == "closed":
+        raise DomainError(_l("The case is already closed."), field="status")
+    now = clock.now()
+    report.closed_at = now
+    report.status = "closed"
+    report.outcome = outcome
+    # The retention clock starts at the first closing; reopening never resets it.
+    if report.delete_personal_data_at is None:
+        report.delete_personal_data_at = now + timedelta(days=RETENTION_DAYS)
+    audit(report, "closed", handler=handler)
+
+
+def reopen(report: Report, handler: User) -> None:
+    if report.status != "closed":
+        raise DomainError(_l("Only a closed case can be reopened."), field="status")
+    report.status = "investigating"
+    audit(report, "reopened", handler=handler)

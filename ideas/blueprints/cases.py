@@ -1,0 +1,149 @@
+"""The case handlers' side of the whistleblowing channel: their inbox and case pages.
+
+Only users with the case_handler role reach these pages, and a case opens only with
+the handler's own key (unlocked at login): an admin, a manager or a handler the
+reporter excluded gets 404, the same as for a case that does not exist. Every view
+and action is written to the case's audit log.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ideas import clock
+from ideas.extensions import db
+from ideas.forms import ActionForm, CloseCaseForm, MessageForm
+from ideas.models import Report, ReportAudit, Role
+from ideas.services import reports
+from ideas.services.errors import DomainError
+from ideas.web import show_domain_error
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+
+
+@bp.before_request
+def _case_handlers_only():
+    if current_user.is_authenticated and current_user.role != Role.CASE_HANDLER:
+        abort(403)
+
+
+@bp.after_request
+def _private(response):
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _private_key() -> bytes:
+    key = reports.key_from_session(current_user, session.get("key_token"))
+    if key is None:
+        # The key is opened with the password at login; without it, log in again.
+        flash(_("Log in again to open the cases."), "info")
+        abort(redirect(url_for("auth.login")))
+    return key
+
+
+def _open(report_id: int) -> tuple[Report, bytes]:
+    report = db.session.get(Report, report_id)
+    case_key = reports.open_as_handler(report, current_user, _private_key()) if report else None
+    if case_key is None:
+        abort(404)
+    return report, case_key
+
+
+@bp.get("")
+def inbox():
+    return render_template(
+        "cases/inbox.html", cases=reports.cases_for(current_user), now=clock.now()
+    )
+
+
+@bp.get("/<int:report_id>")
+def case(report_id: int):
+    report, case_key = _open(report_id)
+    reports.audit(report, "viewed", handler=current_user)
+    entries = reports.read_entries(report, case_key)
+    audit_log = db.session.scalars(
+        db.select(ReportAudit).where(ReportAudit.report_id == report.id).order_by(ReportAudit.id)
+    ).all()
+    db.session.commit()
+    return render_template(
+        "cases/case.html",
+        report=report,
+        entries=entries,
+        audit=audit_log,
+        message_form=MessageForm(formdata=None),
+        action_form=ActionForm(),
+        close_form=CloseCaseForm(formdata=None),
+    )
+
+
+def _act(report_id: int, action, message: str):
+    report, case_key = _open(report_id)
+    try:
+        action(report, case_key)
+    except DomainError as err:
+        db.session.rollback()
+        show_domain_error(None, err)
+    else:
+        db.session.commit()
+        flash(message, "success")
+    return redirect(url_for("cases.case", report_id=report_id))
+
+
+@bp.post("/<int:report_id>/acknowledge")
+def acknowledge(report_id: int):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    return _act(
+        report_id,
+        lambda r, k: reports.acknowledge(r, k, current_user),
+        _("The reporter can now see that the report is received."),
+    )
+
+
+@bp.post("/<int:report_id>/messages")
+def message(report_id: int):
+    form = MessageForm()
+    if not form.validate_on_submit():
+        abort(400, description=_("Write a message."))
+    return _act(
+        report_id,
+        lambda r, k: reports.add_message(r, k, form.body.data, handler=current_user),
+        _("The message is in the reporter's mailbox."),
+    )
+
+
+@bp.post("/<int:report_id>/feedback")
+def feedback(report_id: int):
+    form = MessageForm()
+    if not form.validate_on_submit():
+        abort(400, description=_("Write a message."))
+    return _act(
+        report_id,
+        lambda r, k: reports.give_feedback(r, k, current_user, form.body.data),
+        _("The feedback is in the reporter's mailbox."),
+    )
+
+
+@bp.post("/<int:report_id>/close")
+def close(report_id: int):
+    form = CloseCaseForm()
+    if not form.validate_on_submit():
+        abort(400)
+    return _act(
+        report_id,
+        lambda r, k: reports.close(r, current_user, form.outcome.data),
+        _("The case is closed."),
+    )
+
+
+@bp.post("/<int:report_id>/reopen")
+def reopen(report_id: int):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    return _act(
+        report_id, lambda r, k: reports.reopen(r, current_user), _("The case is open again.")
+    )
