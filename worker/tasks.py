@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 from ideas import clock
 from ideas.extensions import db
 from ideas.models import OutboxMessage
-from ideas.services import deadlines, digest, mail, outbox, routing
+from ideas.services import deadlines, digest, mail, outbox, reports, routing
 from ideas.tasks import MAX_RETRY_DELAY
 
 log = logging.getLogger(__name__)
@@ -90,6 +90,8 @@ def sweep_outbox() -> int:
 @shared_task(name="ideas.check_deadlines", **RETRY)
 def check_deadlines() -> None:
     deadlines.check()
+    reports.check_deadlines()
+    reports.purge_expired_followups()
     db.session.commit()
 
 

@@ -489,3 +489,72 @@ def reopen(report: Report, handler: User) -> None:
         raise DomainError(_l("Only a closed case can be reopened."), field="status")
     report.status = "investigating"
     audit(report, "reopened", handler=handler)
+
+
+# -- deadlines (tracked by the worker) --------------------------------------------------------
+
+ACK_REMIND_DAYS = 2
+FEEDBACK_REMIND_DAYS = 14
+
+
+def _case_handlers() -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.role == Role.CASE_HANDLER.value, User.active.is_(True))
+            .order_by(User.id)
+        )
+    )
+
+
+def check_deadlines(now: datetime | None = None) -> tuple[int, int]:
+    """Remind the handlers of a case before its acknowledgement (7 days) and feedback
+    (3 months) deadlines; once a deadline has passed, tell the whole case-handler group.
+    Each notice goes once per deadline and person (the e-mail record is unique), and
+    says nothing of the case: "a case needs you" and a link. Returns (reminders,
+    escalations) sent."""
+    from ideas.services import mail  # mail renders templates; keep this module light
+
+    now = now or clock.now()
+    open_reports = db.session.scalars(select(Report).where(Report.closed_at.is_(None)))
+    reminders = escalations = 0
+    for report in open_reports:
+        deadlines = []
+        if report.acknowledged_at is None and not report.acknowledgement_declined:
+            deadlines.append(("acknowledge", report.acknowledge_due, ACK_REMIND_DAYS))
+        if report.feedback_at is None:
+            deadlines.append(("feedback", report.feedback_due, FEEDBACK_REMIND_DAYS))
+        for name, due, remind_days in deadlines:
+            if now >= due:
+                action, recipients = "escalation", _case_handlers()
+            elif now >= due - timedelta(days=remind_days):
+                holders = select(ReportKey.handler_id).where(ReportKey.report_id == report.id)
+                action = "reminder"
+                recipients = [
+                    u for u in _case_handlers() if u.id in set(db.session.scalars(holders))
+                ]
+            else:
+                continue
+            excluded = set(
+                db.session.scalars(
+                    select(ReportExclusion.handler_id).where(ReportExclusion.report_id == report.id)
+                )
+            )
+            for user in recipients:
+                if user.id in excluded:
+                    continue
+                sent = mail.queue_email(
+                    user,
+                    event_key=f"case-{action}:{report.id}:{name}:{due:%Y%m%d}",
+                    template="case_needs_you",
+                    report_id=report.id,
+                    overdue=action == "escalation",
+                    subject=lambda: _l("A case in the whistleblowing channel needs you"),
+                )
+                if sent is not None:
+                    if action == "reminder":
+                        reminders += 1
+                    else:
+                        escalations += 1
+    db.session.flush()
+    return reminders, escalations

@@ -141,3 +141,30 @@ def test_a_case_handler_gets_keys_on_creation_and_at_login(client, auth, org):
     db.session.expire_all()
     assert reports.unlock_handler(org.handler, PASSWORD) is not None
     assert db.session.get(HandlerKey, org.anna.id) is None  # employees have none
+
+
+def test_deadlines_remind_the_case_handlers_then_tell_the_whole_group(org):
+    from datetime import timedelta
+
+    from ideas.models import Email
+
+    clock.freeze(datetime(2026, 3, 2, 9, tzinfo=UTC))
+    anne = handler(org)
+    filed = reports.file_report({"what": MARKER})
+    late = handler(org, "sen@example.se")  # not a holder of this case's key yet
+    assert reports.check_deadlines() == (0, 0)
+    clock.advance(timedelta(days=5, hours=1))  # 2 days before the 7-day acknowledgement
+    assert reports.check_deadlines() == (1, 0)
+    assert reports.check_deadlines() == (0, 0)  # once
+    clock.advance(timedelta(days=2))  # passed: everyone in the group is told
+    assert reports.check_deadlines() == (0, 2)
+    emails = db.session.scalars(select(Email).where(Email.event_key.like("case-%"))).all()
+    assert sorted(e.recipient for e in emails) == sorted([anne.email, anne.email, late.email])
+    for email in emails:  # a notice carries no content: "a case needs you" and a link
+        assert MARKER not in email.body_text and MARKER not in email.body_html
+        assert filed.report.case_number not in email.body_text
+        assert f"/cases/{filed.report.id}" in email.body_text
+    # Acknowledged: that promise is kept, and the feedback one waits its turn.
+    private = reports.unlock_handler(anne, PASSWORD)
+    reports.acknowledge(filed.report, reports.open_as_handler(filed.report, anne, private), anne)
+    assert reports.check_deadlines() == (0, 0)
