@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import abort, flash, request
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
+from ideas.extensions import db
 from ideas.services.errors import DomainError, NotAllowed, NotFound
 
 
@@ -28,3 +31,20 @@ def page_arg() -> int:
     if not (raw.isascii() and raw.isdigit()) or int(raw) < 1 or len(raw) > 9:
         abort(400, description=_("The page number must be a whole number from 1."))
     return int(raw)
+
+
+def attempt(
+    action: Callable[[], object], *, form: FlaskForm | None = None, success: str | None = None
+) -> bool:
+    """Run one service call at the request edge: commit (and say ``success``) when it
+    passes; when the rules refuse, roll back and show why, next to ``form``'s field."""
+    try:
+        action()
+    except DomainError as err:
+        db.session.rollback()
+        show_domain_error(form, err)
+        return False
+    db.session.commit()
+    if success:
+        flash(success, "success")
+    return True

@@ -17,8 +17,7 @@ from ideas.extensions import db
 from ideas.forms import ActionForm, CloseCaseForm, MessageForm
 from ideas.models import Report, ReportAudit, Role
 from ideas.services import reports
-from ideas.services.errors import DomainError
-from ideas.web import show_domain_error
+from ideas.web import attempt
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -82,14 +81,7 @@ def case(report_id: int):
 
 def _act(report_id: int, action, message: str):
     report, case_key = _open(report_id)
-    try:
-        action(report, case_key)
-    except DomainError as err:
-        db.session.rollback()
-        show_domain_error(None, err)
-    else:
-        db.session.commit()
-        flash(message, "success")
+    attempt(lambda: action(report, case_key), success=message)
     return redirect(url_for("cases.case", report_id=report_id))
 
 

@@ -33,7 +33,7 @@ from ideas.services.errors import DomainError
 from ideas.services.items import IdeaFilters, idea_list_query, load_item
 from ideas.services.permissions import can_manage_item, can_view_item, shows_author
 from ideas.services.search import MAX_QUERY
-from ideas.web import page_arg, show_domain_error
+from ideas.web import attempt, page_arg, show_domain_error
 
 bp = Blueprint("ideas", __name__, url_prefix="/ideas")
 KINDS = {"ideas": Kind.IDEA, "concerns": Kind.CONCERN}
@@ -189,14 +189,7 @@ def _action(item_id: int, action, message: str, *, ideas_only: bool = False):
     item = _item_or_404(item_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        action(item, current_user)
-    except DomainError as err:
-        db.session.rollback()
-        show_domain_error(None, err)
-    else:
-        db.session.commit()
-        flash(message, "success")
+    attempt(lambda: action(item, current_user), success=message)
     return redirect(url_for(f"{request.blueprint}.detail", item_id=item_id))
 
 
@@ -226,18 +219,12 @@ def unfollow(item_id: int):
 def comment(item_id: int):
     item = _item_or_404(item_id)
     form = CommentForm()
-    if form.validate_on_submit():
-        try:
-            item_service.add_comment(item, current_user, form.body.data)
-        except DomainError as err:
-            db.session.rollback()
-            show_domain_error(form, err)
-        else:
-            db.session.commit()
-            flash(_("Your comment is published."), "success")
-            return redirect(
-                url_for(f"{request.blueprint}.detail", item_id=item_id, _anchor="comments")
-            )
+    if form.validate_on_submit() and attempt(
+        lambda: item_service.add_comment(item, current_user, form.body.data),
+        form=form,
+        success=_("Your comment is published."),
+    ):
+        return redirect(url_for(f"{request.blueprint}.detail", item_id=item_id, _anchor="comments"))
     return _render_detail(load_item(item_id), comment_form=form, code=400)
 
 
@@ -248,14 +235,12 @@ def change_status(item_id: int):
         abort(403)
     form = StatusForm()
     form.status.choices = [SelectChoice(s, s) for s in STATUSES]
-    if form.validate_on_submit():
-        try:
-            item_service.transition(item, current_user, form.status.data, form.comment.data or "")
-        except DomainError as err:
-            db.session.rollback()
-            show_domain_error(form, err)
-        else:
-            db.session.commit()
-            flash(_("The status is now “%(status)s”.", status=item.status_label), "success")
-            return redirect(url_for(f"{request.blueprint}.detail", item_id=item_id))
+    if form.validate_on_submit() and attempt(
+        lambda: item_service.transition(
+            item, current_user, form.status.data, form.comment.data or ""
+        ),
+        form=form,
+    ):
+        flash(_("The status is now “%(status)s”.", status=item.status_label), "success")
+        return redirect(url_for(f"{request.blueprint}.detail", item_id=item_id))
     return _render_detail(load_item(item_id), status_form=form, code=400)
