@@ -330,7 +330,17 @@ def create_token_command(email: str, name: str) -> None:
         raise click.ClickException(f"No account with e-mail {email}.")
     if not user.active:
         raise click.ClickException(f"The account {user.email} is deactivated.")
-    token = accounts.create_api_token(user, name=name)
+    private_key = None
+    if user.role == "case_handler":
+        # The token must open the handler's cases: their key is opened with their
+        # password (asked for here, never stored) and sealed under the new token.
+        from ideas.services import reports
+
+        password = click.prompt(f"Password of {user.email}", hide_input=True)
+        if accounts.authenticate(user.email, password) is None:
+            raise click.ClickException("That is not the account's password.")
+        private_key = reports.unlock_at_login(user, password)
+    token = accounts.create_api_token(user, name=name, private_key=private_key)
     db.session.commit()
     click.echo(f"API token for {user.email}; it is shown only now (only its hash is kept).")
     click.echo("Use it as: Authorization: Bearer <token>")

@@ -88,6 +88,23 @@ TABLE = {
     ("cases.feedback", "POST"): only({"case_handler"}, 302),
     ("cases.close", "POST"): only({"case_handler"}, 302),
     ("cases.reopen", "POST"): only({"case_handler"}, 302),
+    ("cases.oral_report", "GET"): only({"case_handler"}, 200),
+    ("cases.oral_report", "POST"): only({"case_handler"}, 200),
+    ("cases.attachment", "GET"): only({"case_handler"}, 200),
+    ("cases.minutes", "POST"): only({"case_handler"}, 302),
+    ("cases.correct_minutes", "POST"): only({"case_handler"}, 302),
+    ("cases.measure", "POST"): only({"case_handler"}, 302),
+    ("cases.redact", "POST"): only({"case_handler"}, 302),
+    ("report.approve_minutes", "POST"): everyone(302, 302),
+    ("report.correct_minutes", "POST"): everyone(302, 302),
+    ("report.attachment", "GET"): everyone(302, 302),
+    ("main.password", "GET"): everyone(200),
+    ("main.password", "POST"): everyone(400),
+    ("api.list_reports", "GET"): only({"case_handler"}, 200, anonymous=401),
+    ("api.get_report", "GET"): only({"case_handler"}, 200, anonymous=401),
+    ("api.post_report_message", "POST"): only({"case_handler"}, 201, anonymous=401),
+    ("api.acknowledge_report", "POST"): only({"case_handler"}, 200, anonymous=401),
+    ("api.close_report", "POST"): only({"case_handler"}, 200, anonymous=401),
     ("api.openapi", "GET"): api(200, 200),
     ("api.list_concerns", "GET"): api(200),
     ("api.create_concern", "POST"): api(201),
@@ -133,7 +150,21 @@ def _users(org):
     }
 
 
-def _request(client, auth, role, user, endpoint, method, idea, token, concern, category, case):
+def _request(  # noqa: PLR0913 - one argument per kind of thing a route names
+    client,
+    auth,
+    role,
+    user,
+    endpoint,
+    method,
+    idea,
+    token,
+    concern,
+    category,
+    case,
+    entry,
+    attachment,
+):
     """One request as a browser or API client of that role would make it."""
     if endpoint.startswith("concerns."):
         endpoint, idea = "ideas." + endpoint.split(".", 1)[1], concern
@@ -159,11 +190,22 @@ def _request(client, auth, role, user, endpoint, method, idea, token, concern, c
         "cases.feedback": f"/cases/{case}/feedback",
         "cases.close": f"/cases/{case}/close",
         "cases.reopen": f"/cases/{case}/reopen",
+        "cases.oral_report": "/cases/oral",
+        "cases.attachment": f"/cases/{case}/attachments/{attachment}",
+        "cases.minutes": f"/cases/{case}/minutes",
+        "cases.correct_minutes": f"/cases/{case}/minutes/{entry}/correct",
+        "cases.measure": f"/cases/{case}/measures",
+        "cases.redact": f"/cases/{case}/entries/{entry}/redact",
+        "report.approve_minutes": f"/report/minutes/{entry}/approve",
+        "report.correct_minutes": f"/report/minutes/{entry}/correct",
+        "report.attachment": f"/report/attachments/{attachment}",
     }
     api_token = None
     if endpoint.startswith("api."):
         if role != "anonymous":
-            api_token = accounts.create_api_token(user)
+            # A case handler's token carries their key, as `ideas tokens create` makes it.
+            private = reports.unlock_at_login(user, factories.PASSWORD)
+            api_token = accounts.create_api_token(user, private_key=private)
             db.session.flush()
         headers = {"Authorization": f"Bearer {api_token}"} if api_token else {}
         paths = {
@@ -185,6 +227,11 @@ def _request(client, auth, role, user, endpoint, method, idea, token, concern, c
             "api.list_concerns": "/api/v1/concerns",
             "api.create_concern": "/api/v1/concerns",
             "api.get_concern": f"/api/v1/concerns/{concern}",
+            "api.list_reports": "/api/v1/reports",
+            "api.get_report": f"/api/v1/reports/{case}",
+            "api.post_report_message": f"/api/v1/reports/{case}/messages",
+            "api.acknowledge_report": f"/api/v1/reports/{case}/acknowledge",
+            "api.close_report": f"/api/v1/reports/{case}/close",
         }
         bodies = {
             "api.create_idea": NEW_IDEA,
@@ -192,6 +239,8 @@ def _request(client, auth, role, user, endpoint, method, idea, token, concern, c
             "api.patch_me": {"absent": False},
             "api.transition": {"status": "acknowledged"},
             "api.add_comment": {"body": "Ja"},
+            "api.post_report_message": {"body": "Tack"},
+            "api.close_report": {"outcome": "unfounded"},
         }
         return client.open(
             paths[endpoint], method=method, headers=headers, json=bodies.get(endpoint)
@@ -204,6 +253,7 @@ def _request(client, auth, role, user, endpoint, method, idea, token, concern, c
         "main.set_language": "/language",
         "main.my_items": "/me/items",
         "main.settings": "/settings",
+        "main.password": "/settings/password",
         "ideas.index": prefix,
         "ideas.new": f"{prefix}/new",
         "ideas.detail": f"{prefix}/{idea}",
@@ -227,6 +277,11 @@ def _request(client, auth, role, user, endpoint, method, idea, token, concern, c
         "cases.message": {"body": "Tack"},
         "cases.feedback": {"body": "Åtgärder vidtagna"},
         "cases.close": {"outcome": "unfounded"},
+        "cases.oral_report": {"form": "oral_report", "held_on": "2026-01-02", "body": "Samtal"},
+        "cases.minutes": {"form": "meeting", "held_on": "2026-01-02", "body": "Möte"},
+        "cases.correct_minutes": {"body": "Rättat"},
+        "cases.measure": {"body": "Åtgärd"},
+        "main.password": {"current": "fel", "new": "kort", "confirm": "kort"},
         "admin.category_create": {"name": f"Kategori {role}-{idea}"},
         "admin.category_update": {f"c{category}-owner_unit": "IT", f"c{category}-active": "y"},
         "ideas.new": NEW_IDEA,
@@ -251,7 +306,12 @@ def test_who_gets_what(app, role, org):
             org.anna, title="Trasig lift", description="Hissen", unit="VOO", values=["Vi vill"]
         )
         routing.route_item(concern.id)
-        case = reports.file_report({"what": "Mutor"}).report.id
+        filed = reports.file_report(
+            {"what": "Mutor"}, files=[reports.Upload(b"Bilaga med text\n", "bilaga.txt")]
+        )
+        case = filed.report.id
+        entry = filed.report.entries[0].id
+        attachment = filed.report.entries[0].attachments[0].id
         client = app.test_client()
         auth = Auth(client)
         if user is not None:
@@ -268,6 +328,8 @@ def test_who_gets_what(app, role, org):
             concern.id,
             category.id,
             case,
+            entry,
+            attachment,
         )
         want = expected[role]
         got = response.status_code

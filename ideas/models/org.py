@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String, false, func, select
+from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, false, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ideas import clock
@@ -107,6 +107,9 @@ class ApiToken(db.Model):
     name: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A case handler's private key, sealed under the token itself, so that the API can
+    # open their cases; the row alone opens nothing.
+    sealed_private_key: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     user: Mapped[User] = relationship()
 

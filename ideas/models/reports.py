@@ -110,9 +110,36 @@ class ReportEntry(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)  # None once deleted
     redacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Minutes are versioned: a correction is a new entry pointing at the one it
+    # replaces; the reporter approves a version (the earlier ones are kept).
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("report_entries.id"))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     report: Mapped[Report] = relationship(back_populates="entries")
     handler: Mapped[User | None] = relationship()
+    attachments: Mapped[list[ReportAttachment]] = relationship(
+        back_populates="entry", order_by="ReportAttachment.id"
+    )
+
+
+class ReportAttachment(db.Model):
+    """A file added to a mailbox entry: cleaned of metadata, encrypted with the case
+    key, kept on disk under a random name. Its own name is not kept (it could name
+    the reporter); it is called attachment-N."""
+
+    __tablename__ = "report_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("report_entries.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(40))
+    content_type: Mapped[str] = mapped_column(String(50))
+    size: Mapped[int]
+    removed: Mapped[str] = mapped_column(String(200), default="")  # what was stripped
+    stored_name: Mapped[str | None] = mapped_column(String(32))  # None once deleted
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    entry: Mapped[ReportEntry] = relationship(back_populates="attachments")
 
 
 class ReportAudit(db.Model):

@@ -89,6 +89,24 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
+def change_password(user: User, current: str, new: str, confirm: str) -> None:
+    """Change one's own password. A case handler's private key is sealed anew under it,
+    so that their cases stay open to them."""
+    if not passwords.verify_password(user.password_hash, current or ""):
+        raise DomainError(_l("The current password is wrong."), field="current")
+    if len(new or "") < passwords.MIN_LENGTH:
+        raise DomainError(
+            _l("The password must be at least %(n)d characters.", n=passwords.MIN_LENGTH),
+            field="new",
+        )
+    if new != confirm:
+        raise DomainError(_l("The two new passwords differ."), field="confirm")
+    from ideas.services.reports import reseal_handler_key
+
+    reseal_handler_key(user, current, new)
+    user.password_hash = passwords.hash_password(new)
+
+
 def create_unit(
     *, code: str, name: str, parent_code: str | None = None, manager_email: str | None = None
 ) -> Unit:
@@ -184,19 +202,35 @@ def import_units(rows: Iterable[tuple[int, dict[str, str]]]) -> tuple[int, int]:
     return created, updated
 
 
-def create_api_token(user: User, name: str = "") -> str:
-    """A new personal API token. The token is returned once; only its hash is kept."""
+def create_api_token(user: User, name: str = "", *, private_key: bytes | None = None) -> str:
+    """A new personal API token. The token is returned once; only its hash is kept.
+
+    For a case handler, ``private_key`` (opened with their password) is sealed under the
+    token, so that the API can open their cases with the token and nothing else."""
+    from ideas.services.reports import seal_for_token
+
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    db.session.add(ApiToken(user=user, token_hash=_token_hash(token), name=name))
+    row = ApiToken(user=user, token_hash=_token_hash(token), name=name)
+    if private_key is not None:
+        row.sealed_private_key = seal_for_token(user, private_key, token)
+    db.session.add(row)
     db.session.flush()
     return token
 
 
-def user_for_token(token: str) -> User | None:
+def token_row(token: str) -> ApiToken | None:
+    """The active token row for a presented token, or None."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
     row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
     if row is None or not row.user.active:
+        return None
+    return row
+
+
+def user_for_token(token: str) -> User | None:
+    row = token_row(token)
+    if row is None:
         return None
     # Recorded at most hourly, so that reading through the API does not write each time.
     now = clock.now()

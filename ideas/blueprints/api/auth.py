@@ -28,6 +28,11 @@ def api_user() -> User:
     return g.api_user
 
 
+def api_token() -> str:
+    """The token the current request presented (to open a case handler's key)."""
+    return g.api_token
+
+
 @bp.before_request
 def _authenticate():
     view = current_app.view_functions.get(request.endpoint or "")
@@ -41,6 +46,7 @@ def _authenticate():
             headers={"WWW-Authenticate": 'Bearer realm="api"'},
         )
     user = accounts.user_for_token(credentials.token)
+    g.api_token = credentials.token
     if user is None:
         raise ApiError(
             401,

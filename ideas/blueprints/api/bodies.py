@@ -107,12 +107,28 @@ class SettingsPatch(Body):
     )
 
 
+class CaseMessage(Body):
+    """A case handler's message to the reporter, in the case's mailbox."""
+
+    body: _text(20_000) = Field(description="The message (plain text).")
+
+
+class CaseClosing(Body):
+    """How a case ends."""
+
+    outcome: Literal[
+        "measures_taken", "unfounded", "referred", "insufficient_information", "other"
+    ] = Field(description="The outcome, for the register.")
+
+
 REQUEST_BODIES: list[type[Body]] = [
     NewIdea,
     NewConcern,
     NewTransition,
     NewComment,
     SettingsPatch,
+    CaseMessage,
+    CaseClosing,
 ]
 
 B = TypeVar("B", bound=Body)

@@ -69,6 +69,22 @@ ITEM_PROPERTIES = {
     "updated_at": TIMESTAMP,
 }
 
+CASE_PROPERTIES = {
+    "id": {"type": "integer"},
+    "case_number": {"type": "string"},
+    "status": {"type": "string", "enum": ["received", "acknowledged", "investigating", "closed"]},
+    "outcome": nullable({"type": "string"}),
+    "received_at": TIMESTAMP,
+    "acknowledge_due": TIMESTAMP,
+    "acknowledged_at": nullable(TIMESTAMP),
+    "feedback_due": TIMESTAMP,
+    "feedback_at": nullable(TIMESTAMP),
+    "closed_at": nullable(TIMESTAMP),
+    "delete_personal_data_at": nullable(TIMESTAMP),
+    "personal_data_deleted_at": nullable(TIMESTAMP),
+    "url": {"type": "string", "format": "uri", "description": "The case's page."},
+}
+
 RESPONSE_SCHEMAS = {
     "Me": obj(
         {
@@ -134,6 +150,48 @@ RESPONSE_SCHEMAS = {
         }
     ),
     "CommentList": list_of("Comment"),
+    "Case": obj(CASE_PROPERTIES, description="A case in the register: no content."),
+    "CaseList": list_of("Case"),
+    "CaseEntry": obj(
+        {
+            "id": {"type": "integer"},
+            "kind": {
+                "type": "string",
+                "description": "report, message, acknowledgement, feedback, minutes or measure.",
+            },
+            "from": {"type": "string", "enum": ["reporter", "case_handler"]},
+            "author": nullable({"type": "string", "description": "The case handler's name."}),
+            "created_at": TIMESTAMP,
+            "removed": {"type": "boolean", "description": "Redacted or deleted."},
+            "content": nullable(
+                {
+                    "type": "object",
+                    "additionalProperties": True,
+                    "description": "The report's fields (what, where, when, who, name, "
+                    "contact) or a message's body; minutes also held_on and form.",
+                }
+            ),
+            "attachments": {
+                "type": "array",
+                "items": obj(
+                    {
+                        "id": {"type": "integer"},
+                        "name": {"type": "string"},
+                        "content_type": {"type": "string"},
+                        "size": {"type": "integer"},
+                    }
+                ),
+            },
+            "supersedes": nullable(
+                {"type": "integer", "description": "Minutes: the version this one corrects."}
+            ),
+            "approved_at": nullable(TIMESTAMP),
+        }
+    ),
+    "CaseDetail": obj(
+        {**CASE_PROPERTIES, "messages": {"type": "array", "items": ref("CaseEntry")}},
+        description="A case with its mailbox, oldest first.",
+    ),
     "Error": obj(
         {
             "error": {"type": "string", "description": "What went wrong, in English."},
@@ -240,6 +298,8 @@ def _list_parameters(per_page: int) -> list[dict]:
 
 ITEM_ID = {"name": "item_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 ON_ITEM = ("NotFound",)
+REPORT_ID = {"name": "report_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+ON_CASE = ("Forbidden", "NotFound")
 
 
 def _paths(per_page: int) -> dict:
@@ -372,6 +432,53 @@ def _paths(per_page: int) -> dict:
                 {"201": _ok("Comment", "The new comment.")},
                 errors=("BadRequest", "NotFound", "Unprocessable"),
                 body="NewComment",
+            ),
+        },
+        "/api/v1/reports": {
+            "get": _operation(
+                "list_reports",
+                "The whistleblowing cases the calling case handler may read (case handlers "
+                "only), nearest deadline first.",
+                {"200": _ok("CaseList")},
+                errors=("Forbidden",),
+            ),
+        },
+        "/api/v1/reports/{report_id}": {
+            "parameters": [REPORT_ID],
+            "get": _operation(
+                "get_report",
+                "One case with its mailbox (case handlers only).",
+                {"200": _ok("CaseDetail")},
+                errors=ON_CASE,
+            ),
+        },
+        "/api/v1/reports/{report_id}/messages": {
+            "parameters": [REPORT_ID],
+            "post": _operation(
+                "post_report_message",
+                "Write to the reporter in the case's mailbox.",
+                {"201": _ok("CaseEntry", "The new message.")},
+                errors=("BadRequest", *ON_CASE, "Unprocessable"),
+                body="CaseMessage",
+            ),
+        },
+        "/api/v1/reports/{report_id}/acknowledge": {
+            "parameters": [REPORT_ID],
+            "post": _operation(
+                "acknowledge_report",
+                "Confirm receipt to the reporter (the 7-day promise).",
+                {"200": _ok("Case")},
+                errors=(*ON_CASE, "Unprocessable"),
+            ),
+        },
+        "/api/v1/reports/{report_id}/close": {
+            "parameters": [REPORT_ID],
+            "post": _operation(
+                "close_report",
+                "Close the case with an outcome.",
+                {"200": _ok("Case")},
+                errors=("BadRequest", *ON_CASE, "Unprocessable"),
+                body="CaseClosing",
             ),
         },
         "/api/v1/ideas/{item_id}/follow": {
