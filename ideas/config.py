@@ -40,6 +40,11 @@ DEFAULTS = {
     "EMAIL_CLAIM_TIMEOUT_SECONDS": 300,
     "DIGEST_BATCH_SIZE": 500,
     "DIGEST_HOUR": 7,
+    # The whistleblowing channel: personal data of a closed case is deleted this many
+    # days after its first closing; attachments (encrypted) live in UPLOAD_FOLDER
+    # (default: "uploads" in the instance folder).
+    "REPORT_RETENTION_DAYS": 730,
+    "UPLOAD_FOLDER": None,
 }
 
 
@@ -96,6 +101,9 @@ def load_config(app: Flask, config: dict | None) -> None:
     app.config["DATABASE_URL"] = url
     app.config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(str(url))
     app.config["BASE_URL"] = str(app.config["BASE_URL"]).rstrip("/")
+    app.config["UPLOAD_FOLDER"] = str(
+        app.config.get("UPLOAD_FOLDER") or os.path.join(app.instance_path, "uploads")
+    )
     # Rate-limit counters live with the broker when that is Redis (shared by every
     # process); otherwise in each process's memory.
     broker = str(app.config.get("BROKER_URL") or "")

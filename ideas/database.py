@@ -21,6 +21,9 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Deleted content is overwritten, not left in free pages: redacted and expired
+    # parts of a whistleblowing case must not be recoverable from the file.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

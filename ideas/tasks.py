@@ -65,6 +65,7 @@ def celery_init_app(app: Flask) -> Celery:
             "beat_schedule": {
                 "sweep-outbox": {"task": "ideas.sweep_outbox", "schedule": 60.0},
                 "check-deadlines": {"task": "ideas.check_deadlines", "schedule": crontab(minute=5)},
+                "purge-reports": {"task": "ideas.purge_reports", "schedule": crontab(minute=35)},
                 "digests": {
                     "task": "ideas.run_digests",
                     "schedule": crontab(hour=int(app.config["DIGEST_HOUR"]), minute=0),

@@ -95,6 +95,14 @@ def check_deadlines() -> None:
     db.session.commit()
 
 
+@shared_task(name="ideas.purge_reports", **RETRY)
+def purge_reports() -> list[str]:
+    """Delete the personal data of closed cases whose retention time has run out."""
+    done = reports.purge_personal_data()
+    db.session.commit()
+    return done
+
+
 @shared_task(name="ideas.run_digests", **RETRY)
 def run_digests() -> int:
     total = 0

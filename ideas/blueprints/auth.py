@@ -32,12 +32,11 @@ def login():
             login_user(user)
             # A case handler's key pair is made at their first login, under their password,
             # and opened for this session: the cases need it, the password is not kept.
-            if reports.ensure_handler_key(user, form.password.data) is not None:
-                private = reports.unlock_handler(user, form.password.data)
-                if private is not None:
-                    session["key_token"] = reports.start_key_session(
-                        user, private, current_app.permanent_session_lifetime
-                    )
+            private = reports.unlock_at_login(user, form.password.data)
+            if private is not None:
+                session["key_token"] = reports.start_key_session(
+                    user, private, current_app.permanent_session_lifetime
+                )
             db.session.commit()  # a password hash may have been upgraded
             return redirect(safe_next_url(request.args.get("next")))
         # One message for every failure: it never tells whether an account exists.

@@ -21,14 +21,15 @@ from flask_login import current_user
 
 from ideas import mailer
 from ideas.extensions import csrf, db
-from ideas.forms import ActionForm, LanguageForm, SettingsForm
+from ideas.forms import ActionForm, LanguageForm, PasswordForm, SettingsForm
 from ideas.models import Role
 from ideas.security import public, safe_next_url
 from ideas.services import digest
+from ideas.services.accounts import change_password
 from ideas.services.errors import DomainError
 from ideas.services.items import IdeaFilters, idea_list_query
 from ideas.services.settings import update_settings
-from ideas.web import page_arg, show_domain_error
+from ideas.web import attempt, page_arg, show_domain_error
 
 bp = Blueprint("main", __name__)
 
@@ -81,6 +82,18 @@ def settings():
             flash(_("Your settings are saved."), "success")
             return redirect(url_for("main.settings"))
     return render_template("main/settings.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/settings/password", methods=["GET", "POST"])
+def password():
+    form = PasswordForm()
+    if form.validate_on_submit() and attempt(
+        lambda: change_password(current_user, form.current.data, form.new.data, form.confirm.data),
+        form=form,
+        success=_("Your password is changed."),
+    ):
+        return redirect(url_for("main.settings"))
+    return render_template("main/password.html", form=form), 400 if form.errors else 200
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])

@@ -11,22 +11,32 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import logging
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
+from ideas.attachments import MAX_BYTES, MAX_FILES, describe_removed
 from ideas.extensions import db, limiter
-from ideas.forms import ActionForm, FollowupForm, MessageForm, ReportForm
+from ideas.forms import (
+    ActionForm,
+    CorrectMinutesForm,
+    FollowupForm,
+    ReporterMessageForm,
+    ReportForm,
+)
 from ideas.security import public
 from ideas.services import reports
 from ideas.services.errors import DomainError
@@ -35,6 +45,21 @@ from ideas.web import show_domain_error
 bp = Blueprint("report", __name__, url_prefix="/report")
 log = logging.getLogger(__name__)
 COOKIE = "ideas_followup"
+
+
+@bp.before_request
+def _room_for_files():
+    # Files come only here: the limit for the rest of the site stays as it is.
+    request.max_content_length = MAX_FILES * MAX_BYTES + 1024 * 1024
+
+
+def uploads(field) -> list[reports.Upload]:
+    """The files of a multiple-file field, read into memory (each at most 10 MB)."""
+    return [
+        reports.Upload(data=f.read(MAX_BYTES + 1), filename=f.filename or "")
+        for f in (field.data or [])
+        if getattr(f, "filename", None)
+    ]
 
 
 @bp.after_request
@@ -66,6 +91,7 @@ def new():
             filed = reports.file_report(
                 {name: getattr(form, name).data or "" for name in reports.FIELDS},
                 excluded_handlers=[int(i) for i in form.exclude.data or []],
+                files=uploads(form.files),
             )
         except DomainError as err:
             db.session.rollback()
@@ -74,7 +100,11 @@ def new():
             db.session.commit()
             # Shown in this response only: never in a URL, a cookie or a log.
             return render_template(
-                "report/receipt.html", code=filed.receipt_code, case_number=filed.report.case_number
+                "report/receipt.html",
+                code=filed.receipt_code,
+                case_number=filed.report.case_number,
+                removed=describe_removed(filed.removed),
+                files=len(filed.report.entries[0].attachments),
             )
     return render_template("report/new.html", form=form), 400 if form.errors else 200
 
@@ -117,37 +147,114 @@ def follow_up():
     return render_template("report/follow_up.html", form=form, error=error), status
 
 
-def _session():
+def _opened() -> tuple:
     opened = reports.resume_followup(request.cookies.get(COOKIE))
+    if opened is None:
+        db.session.commit()  # an expired session row is gone
+        flash(_("Your follow-up session has ended. Enter your receipt code again."), "info")
+        abort(redirect(url_for("report.follow_up")))
     return opened
+
+
+def _mailbox(report, case_key, form, *, status=200):
+    reports.audit(report, "reporter_viewed", by_reporter=True)
+    entries = reports.read_entries(report, case_key, for_reporter=True)
+    superseded = {e.supersedes_id for e, _c in entries if e.supersedes_id}
+    db.session.commit()
+    return render_template(
+        "report/mailbox.html",
+        report=report,
+        entries=entries,
+        superseded=superseded,
+        form=form,
+        end_form=ActionForm(),
+        action_form=ActionForm(),
+        correct_form=CorrectMinutesForm(formdata=None),
+        attachment_url=lambda a: url_for("report.attachment", attachment_id=a.id),
+    ), status
 
 
 @bp.route("/mailbox", methods=["GET", "POST"])
 @public
 def mailbox():
-    opened = _session()
-    if opened is None:
-        db.session.commit()  # an expired session row is gone
-        flash(_("Your follow-up session has ended. Enter your receipt code again."), "info")
-        return redirect(url_for("report.follow_up"))
-    report, case_key = opened
-    form = MessageForm()
+    report, case_key = _opened()
+    form = ReporterMessageForm()
     if form.validate_on_submit():
         try:
-            reports.add_message(report, case_key, form.body.data)
+            _entry, removed = reports.add_message(
+                report, case_key, form.body.data, files=uploads(form.files)
+            )
         except DomainError as err:
             db.session.rollback()
+            report, case_key = _opened()
             show_domain_error(form, err)
         else:
             db.session.commit()
             flash(_("Your message is sent to the case handlers."), "success")
+            for line in describe_removed(removed):
+                flash(_("Removed from your files: %(what)s.", what=line), "info")
             return redirect(url_for("report.mailbox"))
-    reports.audit(report, "reporter_viewed", by_reporter=True)
-    entries = reports.read_entries(report, case_key)
+    return _mailbox(report, case_key, form, status=400 if form.errors else 200)
+
+
+@bp.post("/minutes/<int:entry_id>/approve")
+@public
+def approve_minutes(entry_id: int):
+    report, case_key = _opened()
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        reports.approve_minutes(report, entry_id)
+    except DomainError as err:
+        db.session.rollback()
+        flash(str(err.message), "error")
+    else:
+        db.session.commit()
+        flash(_("You approved the minutes."), "success")
+    return redirect(url_for("report.mailbox"))
+
+
+@bp.post("/minutes/<int:entry_id>/correct")
+@public
+def correct_minutes(entry_id: int):
+    report, case_key = _opened()
+    form = CorrectMinutesForm()
+    if form.validate_on_submit():
+        try:
+            reports.correct_minutes(report, case_key, entry_id, form.body.data)
+        except DomainError as err:
+            db.session.rollback()
+            flash(str(err.message), "error")
+        else:
+            db.session.commit()
+            flash(_("Your corrected minutes are saved; the case handlers see them."), "success")
+            return redirect(url_for("report.mailbox"))
+    else:
+        flash(_("Write the corrected minutes."), "error")
+    return redirect(url_for("report.mailbox"))
+
+
+@bp.get("/attachments/<int:attachment_id>")
+@public
+def attachment(attachment_id: int):
+    report, case_key = _opened()
+    found = reports.read_attachment(report, case_key, attachment_id, for_reporter=True)
+    if found is None:
+        abort(404)
+    row, data = found
+    reports.audit(report, "reporter_downloaded", by_reporter=True)
     db.session.commit()
-    return render_template(
-        "report/mailbox.html", report=report, entries=entries, form=form, end_form=ActionForm()
-    ), 400 if form.errors else 200
+    return send_attachment(row, data)
+
+
+def send_attachment(row, data: bytes):
+    """A decrypted attachment, as a download the browser will not try to run."""
+    response = send_file(
+        io.BytesIO(data), mimetype=row.content_type, as_attachment=True, download_name=row.name
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 @bp.post("/end")

@@ -6,7 +6,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateField,
     EmailField,
+    MultipleFileField,
     PasswordField,
     SelectField,
     SelectMultipleField,
@@ -200,6 +202,14 @@ class ReportForm(FlaskForm):
         choices=[],
         validators=[Optional()],
     )
+    files = MultipleFileField(
+        _l("Files (optional)"),
+        description=_l(
+            "Up to 5 files of at most 10 MB each: pictures (JPEG, PNG), PDF or plain text. "
+            "We remove hidden information such as the place a picture was taken or a "
+            "document's author, and we do not keep the files' names."
+        ),
+    )
 
 
 class FollowupForm(FlaskForm):
@@ -212,6 +222,79 @@ class FollowupForm(FlaskForm):
 
 class MessageForm(FlaskForm):
     body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=20_000)])
+
+
+class ReporterMessageForm(FlaskForm):
+    """The reporter's answer: words, files, or both."""
+
+    body = TextAreaField(
+        _l("Answer or add information"), validators=[Optional(), Length(max=20_000)]
+    )
+    files = MultipleFileField(
+        _l("Files (optional)"), description=ReportForm.files.kwargs["description"]
+    )
+
+
+class MinutesForm(FlaskForm):
+    """Minutes of an oral report or of a meeting with the reporter."""
+
+    form = SelectField(
+        _l("Minutes of"),
+        choices=[
+            SelectChoice("meeting", _l("A meeting with the reporter")),
+            SelectChoice("oral_report", _l("An oral report (telephone or in person)")),
+        ],
+    )
+    held_on = DateField(_l("Date"), validators=[InputRequired()])
+    body = TextAreaField(
+        _l("Minutes"),
+        validators=[DataRequired(), Length(max=20_000)],
+        description=_l("The reporter can read, correct and approve them in the mailbox."),
+    )
+
+
+class CorrectMinutesForm(FlaskForm):
+    body = TextAreaField(_l("Corrected minutes"), validators=[DataRequired(), Length(max=20_000)])
+
+
+class MeasureForm(FlaskForm):
+    body = TextAreaField(
+        _l("Measure taken"),
+        validators=[DataRequired(), Length(max=20_000)],
+        description=_l("For the case handlers' record; the reporter does not see it."),
+    )
+
+
+class RedactForm(FlaskForm):
+    fields = MultiCheckboxField(
+        _l("Parts to remove"),
+        choices=[
+            SelectChoice("where", _l("Where?")),
+            SelectChoice("when", _l("When?")),
+            SelectChoice("who", _l("Who is involved?")),
+            SelectChoice("name", _l("Name")),
+            SelectChoice("contact", _l("Contact")),
+        ],
+        validators=[Optional()],
+    )
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(), Length(max=1000)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(max=1000)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[DataRequired(), Length(max=1000)],
+        render_kw={"autocomplete": "new-password"},
+    )
 
 
 class CloseCaseForm(FlaskForm):

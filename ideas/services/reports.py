@@ -10,20 +10,24 @@ from __future__ import annotations
 import calendar
 import hashlib
 import json
+import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, event, func, select
+from sqlalchemy.orm import Session
 
-from ideas import clock, crypto, receipt
+from ideas import attachments, clock, crypto, receipt
 from ideas.extensions import db
 from ideas.models import (
     FollowupSession,
     HandlerKey,
     KeySession,
     Report,
+    ReportAttachment,
     ReportAudit,
     ReportEntry,
     ReportExclusion,
@@ -37,6 +41,7 @@ from ideas.services.errors import DomainError
 ACKNOWLEDGE_DAYS = 7
 FEEDBACK_MONTHS = 3
 TEXT_MAX = 20_000
+log = logging.getLogger(__name__)
 FIELDS = ("what", "where", "when", "who", "name", "contact")
 
 
@@ -80,6 +85,51 @@ def unlock_handler(user: User, password: str) -> bytes | None:
         return None
     try:
         return crypto.open_with_secret(key.sealed_private_key, password, f"handler:{user.id}")
+    except crypto.DecryptionError:
+        return None
+
+
+def unlock_at_login(user: User, password: str) -> bytes | None:
+    """At a case handler's login (the password is known good): their private key.
+
+    A handler whose password was reset by someone else cannot open their old key; they
+    get a new key pair, and the cases come back to them as soon as another handler or
+    the reporter opens each case (share_with_handlers). Not a case handler: None."""
+    key = ensure_handler_key(user, password)
+    if key is None:
+        return None
+    private = unlock_handler(user, password)
+    if private is not None:
+        return private
+    log.warning("case handler %s has a new key pair: the old one did not open", user.id)
+    db.session.execute(delete(ReportKey).where(ReportKey.handler_id == user.id))
+    db.session.delete(key)
+    db.session.flush()
+    ensure_handler_key(user, password)
+    return unlock_handler(user, password)
+
+
+def reseal_handler_key(user: User, old_password: str, new_password: str) -> None:
+    """On a password change: the same private key, sealed under the new password."""
+    key = db.session.get(HandlerKey, user.id)
+    if key is None:
+        return
+    private = unlock_handler(user, old_password)
+    if private is None:
+        return  # a key that did not open is replaced at the next login
+    key.sealed_private_key = crypto.seal_with_secret(private, new_password, f"handler:{user.id}")
+
+
+def seal_for_token(user: User, private_key: bytes, token: str) -> bytes:
+    """A handler's private key sealed under one of their API tokens (256 random bits)."""
+    return crypto.encrypt(_token_key(token), private_key, f"handler:{user.id}")
+
+
+def key_from_token(user: User, sealed: bytes | None, token: str) -> bytes | None:
+    if not sealed:
+        return None
+    try:
+        return crypto.decrypt(_token_key(token), sealed, f"handler:{user.id}")
     except crypto.DecryptionError:
         return None
 
@@ -131,6 +181,16 @@ def share_with_handlers(report: Report, case_key: bytes) -> int:
 class Filed:
     report: Report
     receipt_code: str  # shown once to the reporter, never stored
+    removed: list[str] = field(default_factory=list)  # what was stripped from the files
+    entry: ReportEntry | None = None
+
+
+@dataclass
+class Upload:
+    """A file as it arrived: its bytes and the name it had (which is not kept)."""
+
+    data: bytes
+    filename: str = ""
 
 
 def _next_case_number(now: datetime) -> str:
@@ -154,15 +214,11 @@ def _check_text(fields: dict[str, str]) -> dict[str, str]:
     return clean
 
 
-def file_report(
-    fields: dict[str, str],
-    *,
-    excluded_handlers: list[int] | tuple = (),
-    acknowledgement_declined: bool = False,
-) -> Filed:
-    """File a report: what, where, when, who (and, if the reporter wants, name and
-    contact). Returns the report and its receipt code, which exists nowhere else."""
-    clean = _check_text(fields)
+def _new_case(
+    excluded_handlers: list[int] | tuple = (), *, acknowledgement_declined: bool = False
+) -> tuple[Report, bytes, str]:
+    """A new case with its key and receipt code, the key sealed to the code and to the
+    case handlers the reporter did not exclude."""
     now = clock.now()
     code = receipt.new_code()
     normal = receipt.normalise(code)
@@ -194,11 +250,45 @@ def file_report(
             sealed_key=crypto.seal_with_secret(case_key, normal, f"case:{report.id}"),
         )
     )
-    _add_entry(report, case_key, "report", clean, from_reporter=True)
+    return report, case_key, code
+
+
+def file_report(
+    fields: dict[str, str],
+    *,
+    excluded_handlers: list[int] | tuple = (),
+    acknowledgement_declined: bool = False,
+    files: list[Upload] = (),
+) -> Filed:
+    """File a report: what, where, when, who (and, if the reporter wants, name and
+    contact), and files. Returns the report and its receipt code, which exists nowhere
+    else, and what was removed from the files."""
+    clean = _check_text(fields)
+    cleaned = clean_files(files)
+    report, case_key, code = _new_case(
+        excluded_handlers, acknowledgement_declined=acknowledgement_declined
+    )
+    entry = _add_entry(report, case_key, "report", clean, from_reporter=True)
+    removed = _attach(report, case_key, entry, cleaned)
     share_with_handlers(report, case_key)
     audit(report, "filed", by_reporter=True)
     db.session.flush()
-    return Filed(report=report, receipt_code=code)
+    return Filed(report=report, receipt_code=code, removed=removed)
+
+
+def register_oral_report(
+    handler: User, body: str, held_on: str, *, form: str = "oral_report"
+) -> Filed:
+    """A report made by telephone or in a meeting, written down by a case handler as
+    minutes. The receipt code is for the handler to give the reporter, who can then read,
+    correct and approve the minutes in the follow-up mailbox."""
+    content = _minutes_content(body, held_on, form)
+    report, case_key, code = _new_case()
+    entry = _add_entry(report, case_key, "minutes", content, from_reporter=False, handler=handler)
+    share_with_handlers(report, case_key)
+    audit(report, "oral_report_registered", handler=handler)
+    db.session.flush()
+    return Filed(report=report, receipt_code=code, entry=entry)
 
 
 def open_as_reporter(typed_code: str) -> tuple[Report, bytes] | None:
@@ -269,8 +359,14 @@ def _add_entry(
     return entry
 
 
-def read_entries(report: Report, case_key: bytes) -> list[tuple[ReportEntry, dict | None]]:
-    """The mailbox in order, decrypted; a deleted or redacted entry reads as None."""
+HIDDEN_FROM_REPORTER = frozenset({"measure"})  # the handlers' own record of what is done
+
+
+def read_entries(
+    report: Report, case_key: bytes, *, for_reporter: bool = False
+) -> list[tuple[ReportEntry, dict | None]]:
+    """The mailbox in order, decrypted; a deleted or redacted entry reads as None. The
+    reporter sees everything but the handlers' record of measures."""
     return [
         (
             entry,
@@ -281,7 +377,17 @@ def read_entries(report: Report, case_key: bytes) -> list[tuple[ReportEntry, dic
             else None,
         )
         for entry in report.entries
+        if not (for_reporter and entry.kind in HIDDEN_FROM_REPORTER)
     ]
+
+
+def _check_body(body: str | None) -> str:
+    body = (body or "").strip()
+    if not body:
+        raise DomainError(_l("Write a message."), field="body")
+    if len(body) > TEXT_MAX:
+        raise DomainError(_l("At most %(n)d characters.", n=TEXT_MAX), field="body")
+    return body
 
 
 def add_message(
@@ -291,18 +397,267 @@ def add_message(
     *,
     handler: User | None = None,
     kind: str = "message",
-) -> ReportEntry:
-    """A message in the mailbox: from a case handler, or (no handler) from the reporter."""
-    body = (body or "").strip()
-    if not body:
-        raise DomainError(_l("Write a message."), field="body")
-    if len(body) > TEXT_MAX:
-        raise DomainError(_l("At most %(n)d characters.", n=TEXT_MAX), field="body")
+    files: list[Upload] = (),
+) -> tuple[ReportEntry, list[str]]:
+    """A message in the mailbox: from a case handler, or (no handler) from the reporter,
+    with files if any. Returns the entry and what was removed from the files."""
+    if report.personal_data_deleted_at is not None:
+        raise DomainError(_l("This case is closed and its content deleted."), field="body")
+    body = "" if any(f.data for f in files) and not (body or "").strip() else _check_body(body)
+    cleaned = clean_files(files)
     entry = _add_entry(
         report, case_key, kind, {"body": body}, from_reporter=handler is None, handler=handler
     )
-    audit(report, kind, handler=handler)
+    removed = _attach(report, case_key, entry, cleaned)
+    audit(report, kind, handler=handler, by_reporter=handler is None)
+    return entry, removed
+
+
+def record_measure(report: Report, case_key: bytes, handler: User, body: str) -> ReportEntry:
+    """A measure taken on the case, kept for the handlers (the reporter is told in the
+    feedback, in the words the handlers choose)."""
+    entry = _add_entry(
+        report,
+        case_key,
+        "measure",
+        {"body": _check_body(body)},
+        from_reporter=False,
+        handler=handler,
+    )
+    audit(report, "measure", handler=handler)
     return entry
+
+
+# -- minutes of oral reports and meetings (the reporter checks, corrects, approves) ---------
+
+MINUTES_FORMS = ("oral_report", "meeting")
+
+
+def _minutes_content(body: str, held_on: str, form: str) -> dict:
+    if form not in MINUTES_FORMS:
+        raise DomainError(_l("Choose what the minutes are of."), field="form")
+    try:
+        held = datetime.strptime((held_on or "").strip(), "%Y-%m-%d").date()
+    except ValueError:
+        raise DomainError(_l("Give the date as YYYY-MM-DD."), field="held_on") from None
+    if held > clock.now().date():
+        raise DomainError(_l("The date cannot be in the future."), field="held_on")
+    return {"body": _check_body(body), "held_on": held.isoformat(), "form": form}
+
+
+def record_minutes(
+    report: Report, case_key: bytes, handler: User, body: str, held_on: str, form: str
+) -> ReportEntry:
+    """Minutes of a meeting with the reporter (or of an oral report), for them to approve."""
+    content = _minutes_content(body, held_on, form)
+    entry = _add_entry(report, case_key, "minutes", content, from_reporter=False, handler=handler)
+    audit(report, "minutes", handler=handler)
+    return entry
+
+
+def _current_minutes(report: Report, entry_id: int) -> ReportEntry:
+    entry = db.session.get(ReportEntry, entry_id)
+    if entry is None or entry.report_id != report.id or entry.kind != "minutes":
+        raise DomainError(_l("There are no such minutes in this case."), field="entry")
+    newer = db.session.scalar(select(ReportEntry.id).where(ReportEntry.supersedes_id == entry.id))
+    if newer is not None:
+        raise DomainError(_l("A newer version of these minutes exists."), field="entry")
+    if entry.ciphertext is None:
+        raise DomainError(_l("These minutes were removed."), field="entry")
+    return entry
+
+
+def correct_minutes(
+    report: Report, case_key: bytes, entry_id: int, body: str, *, handler: User | None = None
+) -> ReportEntry:
+    """A corrected version of minutes; every version is kept. The reporter's own
+    correction counts as approved by them; a handler's needs their approval again."""
+    previous = _current_minutes(report, entry_id)
+    old = json.loads(
+        crypto.decrypt(case_key, previous.ciphertext, f"report:{report.id}:entry:{previous.id}")
+    )
+    content = {**old, "body": _check_body(body)}
+    entry = _add_entry(
+        report, case_key, "minutes", content, from_reporter=handler is None, handler=handler
+    )
+    entry.supersedes_id = previous.id
+    if handler is None:
+        entry.approved_at = clock.now()
+    audit(report, "minutes_corrected", handler=handler, by_reporter=handler is None)
+    return entry
+
+
+def approve_minutes(report: Report, entry_id: int) -> ReportEntry:
+    """The reporter approves the current version of minutes a handler wrote."""
+    entry = _current_minutes(report, entry_id)
+    if entry.approved_at is not None:
+        raise DomainError(_l("These minutes are already approved."), field="entry")
+    entry.approved_at = clock.now()
+    audit(report, "minutes_approved", by_reporter=True)
+    return entry
+
+
+# -- attachments -------------------------------------------------------------------------
+
+
+def upload_folder() -> str:
+    return current_app.config["UPLOAD_FOLDER"]
+
+
+def clean_files(files: list[Upload]) -> list[attachments.Cleaned]:
+    """Check and clean every file before anything is written (all or nothing)."""
+    files = [f for f in files if f.data]
+    if len(files) > attachments.MAX_FILES:
+        raise DomainError(_l("At most %(n)d files at a time.", n=attachments.MAX_FILES), "files")
+    try:
+        return [attachments.clean(f.data, f.filename) for f in files]
+    except attachments.AttachmentError as err:
+        raise DomainError(err.message, field="files") from None
+
+
+def _attach(
+    report: Report, case_key: bytes, entry: ReportEntry, cleaned: list[attachments.Cleaned]
+) -> list[str]:
+    """Store cleaned files with the entry, encrypted; returns what was removed from them."""
+    if not cleaned:
+        return []
+    number = db.session.scalar(
+        select(func.count(ReportAttachment.id)).where(ReportAttachment.report_id == report.id)
+    )
+    removed: list[str] = []
+    for item in cleaned:
+        number += 1
+        row = ReportAttachment(
+            report_id=report.id,
+            entry=entry,
+            name=attachments.safe_name(number, item),
+            content_type=item.content_type,
+            size=item.size,
+            removed=",".join(item.removed),
+            created_at=clock.now(),
+        )
+        db.session.add(row)
+        db.session.flush()
+        row.stored_name = attachments.store(
+            upload_folder(), case_key, _attachment_context(report, row), item.data
+        )
+        removed.extend(code for code in item.removed if code not in removed)
+    return removed
+
+
+def _attachment_context(report: Report, row: ReportAttachment) -> str:
+    return f"report:{report.id}:attachment:{row.id}"
+
+
+def read_attachment(
+    report: Report, case_key: bytes, attachment_id: int, *, for_reporter: bool = False
+) -> tuple[ReportAttachment, bytes] | None:
+    row = db.session.get(ReportAttachment, attachment_id)
+    if row is None or row.report_id != report.id or row.stored_name is None:
+        return None
+    if for_reporter and row.entry.kind in HIDDEN_FROM_REPORTER:
+        return None
+    data = attachments.load(
+        upload_folder(), row.stored_name, case_key, _attachment_context(report, row)
+    )
+    return row, data
+
+
+def _delete_attachment(row: ReportAttachment) -> None:
+    """Forget the file now; wipe it from the disk once the transaction commits (a
+    rollback leaves it where the database still points)."""
+    if row.stored_name:
+        db.session.info.setdefault(_WIPE, []).append((upload_folder(), row.stored_name))
+        row.stored_name = None
+
+
+_WIPE = "ideas.reports.wipe_files"
+
+
+@event.listens_for(Session, "after_commit")
+def _wipe_after_commit(session: Session) -> None:
+    for folder, name in session.info.pop(_WIPE, []):
+        attachments.remove(folder, name)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _keep_after_rollback(session: Session, previous_transaction) -> None:
+    session.info.pop(_WIPE, None)
+
+
+# -- redaction and retention ---------------------------------------------------------------
+
+REDACTABLE_FIELDS = ("where", "when", "who", "name", "contact")
+
+
+def redact(
+    report: Report,
+    case_key: bytes,
+    handler: User,
+    entry_id: int,
+    *,
+    fields: list[str] | tuple = (),
+) -> None:
+    """Remove personal data collected by mistake, at once and for good: the named fields
+    of the report as filed, or a whole entry with its files. What was there is gone
+    from the database and the disk; the audit log records that it was done, not what."""
+    entry = db.session.get(ReportEntry, entry_id)
+    if entry is None or entry.report_id != report.id or entry.ciphertext is None:
+        raise DomainError(_l("There is no such entry to remove."), field="entry")
+    context = f"report:{report.id}:entry:{entry.id}"
+    if fields:
+        if entry.kind != "report" or not set(fields) <= set(REDACTABLE_FIELDS):
+            raise DomainError(_l("Only parts of the report as filed can be removed."), "fields")
+        content = json.loads(crypto.decrypt(case_key, entry.ciphertext, context))
+        for name in fields:
+            content[name] = ""
+        content["redacted"] = sorted(set(content.get("redacted", [])) | set(fields))
+        entry.ciphertext = crypto.encrypt(case_key, json.dumps(content).encode(), context)
+    else:
+        entry.ciphertext = None
+        for row in entry.attachments:
+            _delete_attachment(row)
+    entry.redacted_at = clock.now()
+    audit(report, "redacted", handler=handler)
+
+
+def retention_days() -> int:
+    return int(current_app.config.get("REPORT_RETENTION_DAYS", RETENTION_DAYS))
+
+
+def delete_personal_data(report: Report) -> None:
+    """Keep the register entry (case number, dates, status, outcome) and delete the rest:
+    every text and file, the sealed keys (so the receipt code opens nothing), the
+    reporter's exclusions and sessions."""
+    for entry in report.entries:
+        entry.ciphertext = None
+        for row in entry.attachments:
+            _delete_attachment(row)
+    db.session.execute(delete(ReportKey).where(ReportKey.report_id == report.id))
+    db.session.execute(delete(ReportExclusion).where(ReportExclusion.report_id == report.id))
+    db.session.execute(delete(FollowupSession).where(FollowupSession.report_id == report.id))
+    report.receipt_hash = secrets.token_bytes(32)  # the old code now matches nothing
+    report.personal_data_deleted_at = clock.now()
+    audit(report, "personal_data_deleted")
+
+
+def purge_personal_data(now: datetime | None = None) -> list[str]:
+    """Delete the personal data of every closed case whose retention time has run out.
+    A case reopened after its date keeps its data while open (it is being handled) and
+    loses it when closed again: the date is never moved. Returns the case numbers."""
+    now = now or clock.now()
+    due = db.session.scalars(
+        select(Report).where(
+            Report.status == "closed",
+            Report.delete_personal_data_at <= now,
+            Report.personal_data_deleted_at.is_(None),
+        )
+    ).all()
+    for report in due:
+        delete_personal_data(report)
+        log.info("deleted the personal data of case %s (retention ended)", report.case_number)
+    db.session.flush()
+    return [report.case_number for report in due]
 
 
 def audit(
@@ -313,7 +668,7 @@ def audit(
         ReportAudit(
             report=report,
             handler_id=handler.id if handler else None,
-            by_reporter=by_reporter or handler is None,
+            by_reporter=by_reporter,
             action=action,
             created_at=clock.now(),
         )
@@ -480,7 +835,7 @@ def close(report: Report, handler: User, outcome: str) -> None:
     report.outcome = outcome
     # The retention clock starts at the first closing; reopening never resets it.
     if report.delete_personal_data_at is None:
-        report.delete_personal_data_at = now + timedelta(days=RETENTION_DAYS)
+        report.delete_personal_data_at = now + timedelta(days=retention_days())
     audit(report, "closed", handler=handler)
 
 
