@@ -56,6 +56,9 @@ def register_extensions(app: Flask) -> None:
         render_as_batch=True,
         compare_type=True,
     )
+    from ideas.blueprints.report import allow_files
+
+    app.before_request(allow_files)  # before csrf, which reads the form
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)

@@ -47,10 +47,11 @@ log = logging.getLogger(__name__)
 COOKIE = "ideas_followup"
 
 
-@bp.before_request
-def _room_for_files():
-    # Files come only here: the limit for the rest of the site stays as it is.
-    request.max_content_length = MAX_FILES * MAX_BYTES + 1024 * 1024
+def allow_files() -> None:
+    """Room for a report's files (5 of 10 MB) on the channel's pages only; the rest of
+    the site keeps MAX_CONTENT_LENGTH. Runs before CSRF protection reads the form."""
+    if request.blueprint == bp.name:
+        request.max_content_length = MAX_FILES * MAX_BYTES + 1024 * 1024
 
 
 def uploads(field) -> list[reports.Upload]:

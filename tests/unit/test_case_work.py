@@ -223,3 +223,16 @@ def test_a_handler_whose_password_was_reset_gets_new_keys_and_the_cases_back(org
     reports.open_as_reporter(filed.receipt_code)
     key = reports.open_as_handler(filed.report, org.handler, private)
     assert reports.read_entries(filed.report, key)[0][1]["what"] == MARKER
+
+
+def test_the_worker_runs_the_retention_every_hour(org, app):
+    from worker.tasks import purge_reports
+
+    schedule = app.extensions["celery"].conf.beat_schedule
+    assert schedule["purge-reports"]["task"] == purge_reports.name == "ideas.purge_reports"
+    clock.freeze(datetime(2026, 1, 5, 9, tzinfo=UTC))
+    filed = reports.file_report({"what": MARKER})
+    reports.close(filed.report, org.handler, "other")
+    clock.advance(timedelta(days=731))
+    assert purge_reports.run() == [filed.report.case_number]
+    assert all(e.ciphertext is None for e in filed.report.entries)

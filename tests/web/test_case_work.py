@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ideas.extensions import db
 from ideas.models import Report, ReportAttachment
@@ -166,3 +166,14 @@ def test_changing_the_password_keeps_the_cases_open(client, auth, org):
     auth.post("/logout", token_from="/ideas")
     auth.login(org.handler.email, new)
     assert "Läsbart-efter-byte" in client.get(f"/cases/{filed.report.id}").text
+
+
+def test_room_for_several_large_files_but_not_for_too_many(client, auth, org):
+    big = b"Protokollsutdrag\n" * (9 * 1024 * 1024 // 17)  # 9 MB of text, twice: 18 MB
+    two = file_with(client, auth, [(io.BytesIO(big), "a.txt"), (io.BytesIO(big), "b.txt")])
+    assert two.status_code == 200 and CODE_RE.search(two.text)
+    six = file_with(client, auth, [(io.BytesIO(b"kort text\n"), f"{n}.txt") for n in range(6)])
+    assert six.status_code == 400 and "5" in six.text
+    too_big = file_with(client, auth, [(io.BytesIO(b"x" * (10 * 1024 * 1024 + 1)), "c.txt")])
+    assert too_big.status_code == 400 and "10 MB" in too_big.text
+    assert db.session.scalar(select(func.count(Report.id))) == 1  # only the good one
