@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
@@ -11,6 +12,7 @@ from sqlalchemy import (
     Column,
     ForeignKey,
     Index,
+    Numeric,
     String,
     Table,
     Text,
@@ -135,6 +137,18 @@ class Item(db.Model):
     # concern about one's own manager goes one level above that manager.
     confidential: Mapped[bool] = mapped_column(default=False, server_default=false())
     about_manager: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Medledarskap: the employee a manager delegated the item to drives it forward,
+    # while the assignee (the manager) stays accountable.
+    driver_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # A duplicate points to the original; an adopted idea to the one it came from.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"), index=True)
+    adopted_from_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"), index=True)
+    # What was learned: recorded when implemented, the effect when evaluated.
+    outcome: Mapped[str] = mapped_column(Text, default="", server_default="")
+    lessons: Mapped[str] = mapped_column(Text, default="", server_default="")
+    effect: Mapped[str] = mapped_column(Text, default="", server_default="")
+    hours_saved: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))  # per year
+    money_saved: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))  # kronor per year
     support_count: Mapped[int] = mapped_column(default=0)
     comment_count: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
@@ -145,6 +159,11 @@ class Item(db.Model):
     category: Mapped[Category | None] = relationship()
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    driver: Mapped[User | None] = relationship(foreign_keys=[driver_id])
+    merged_into: Mapped[Item | None] = relationship(foreign_keys=[merged_into_id], remote_side=[id])
+    adopted_from: Mapped[Item | None] = relationship(
+        foreign_keys=[adopted_from_id], remote_side=[id]
+    )
     values: Mapped[list[Value]] = relationship(secondary=item_values, order_by=Value.position)
     history: Mapped[list[HistoryEntry]] = relationship(
         back_populates="item", order_by="HistoryEntry.id"
