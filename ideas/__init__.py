@@ -68,7 +68,19 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from ideas.blueprints import admin, api, auth, cases, health, ideas, main, report
+    from ideas.blueprints import (
+        admin,
+        api,
+        auth,
+        bank,
+        cases,
+        dashboard,
+        health,
+        ideas,
+        main,
+        report,
+        triage,
+    )
     from ideas.extensions import csrf
 
     app.register_blueprint(auth.bp)
@@ -79,6 +91,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(report.bp)
     app.register_blueprint(cases.bp)
+    app.register_blueprint(dashboard.bp)
+    app.register_blueprint(bank.bp)
+    app.register_blueprint(triage.bp)
     # The API authenticates with bearer tokens only, never the session cookie, so
     # cross-site requests cannot ride on a browser session: CSRF tokens do not apply.
     csrf.exempt(api.bp)

@@ -8,31 +8,62 @@ managers responsible). The rules that differ live in the services and permission
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import (
     Blueprint,
     abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
+from ideas.errors import json_error
 from ideas.extensions import db
-from ideas.forms import ActionForm, CommentForm, ConcernForm, IdeaForm, StatusForm
-from ideas.models import STATUS_LABELS, STATUSES, Item, Kind, Status, Unit, Value, allowed_next
+from ideas.forms import (
+    ActionForm,
+    CommentForm,
+    ConcernForm,
+    DelegateForm,
+    ForwardForm,
+    IdeaForm,
+    MergeForm,
+    StatusForm,
+)
+from ideas.models import (
+    STATUS_LABELS,
+    STATUSES,
+    Item,
+    Kind,
+    Status,
+    Support,
+    Unit,
+    Value,
+    allowed_next,
+)
+from ideas.models.items import TITLE_MAX
 from ideas.services import categories
 from ideas.services import items as item_service
 from ideas.services.errors import DomainError
 from ideas.services.items import IdeaFilters, idea_list_query, load_item
-from ideas.services.permissions import can_manage_item, can_view_item, shows_author
+from ideas.services.permissions import (
+    can_manage_item,
+    can_view_item,
+    is_only_driver,
+    shows_author,
+)
 from ideas.services.search import MAX_QUERY
+from ideas.services.similar import significant_words, similar_ideas
 from ideas.web import attempt, page_arg, show_domain_error
 
 bp = Blueprint("ideas", __name__, url_prefix="/ideas")
@@ -109,6 +140,11 @@ def new():
         ]
     if request.method == "GET" and current_user.unit is not None:
         form.unit.data = current_user.unit.code
+    if kind == Kind.IDEA and request.method == "POST" and "preview" in request.form:
+        # "Check for similar ideas": nothing is saved and no field is blamed yet; the
+        # form comes back as typed, with the ideas it might duplicate above it.
+        # (CSRFProtect has checked the token before this view ran.)
+        return _render_new(form, values, kind, similar=_similar_to(form.title.data or ""))
     if form.validate_on_submit():
         fields = {
             "title": form.title.data,
@@ -143,8 +179,7 @@ def new():
                 "success",
             )
             return redirect(url_for(f"{request.blueprint}.detail", item_id=item.id))
-    status = 400 if form.errors else 200
-    return render_template("ideas/new.html", form=form, values=values, kind=kind.value), status
+    return _render_new(form, values, kind, status=400 if form.errors else 200)
 
 
 def _item_or_404(item_id: int, *, full: bool = False) -> Item:
@@ -153,6 +188,21 @@ def _item_or_404(item_id: int, *, full: bool = False) -> Item:
     if item is None or item.kind != _kind() or not can_view_item(current_user, item):
         abort(404)
     return item
+
+
+def triage_forms(item: Item, manage: bool) -> dict:
+    """The manager's forms on an item's page: forward, merge, delegate; and, for anyone,
+    adopt an implemented idea ("vi vill också")."""
+    forms: dict = {}
+    units = [SelectChoice(u.code, u.name) for u in _units()]
+    if manage and not is_only_driver(current_user, item):
+        forms["forward"] = ForwardForm(formdata=None)
+        forms["forward"].unit.choices = units
+        forms["merge"] = MergeForm(formdata=None)
+        forms["delegate"] = DelegateForm(formdata=None)
+    if item.kind == Kind.IDEA and item.status in ("implemented", "evaluated"):
+        forms["adopt_units"] = units
+    return forms
 
 
 def _render_detail(item: Item, *, comment_form=None, status_form=None, code=200):
@@ -174,6 +224,8 @@ def _render_detail(item: Item, *, comment_form=None, status_form=None, code=200)
         action_form=ActionForm(),
         supported=item_service.has_supported(item, current_user),
         following=item_service.is_following(item, current_user),
+        triage=triage_forms(item, manage),
+        spread=item_service.spread_of(item) if item.kind == Kind.IDEA else [],
         open_for_support=Status(item.status) in item_service.OPEN_STATUSES,
     ), code
 
@@ -237,10 +289,98 @@ def change_status(item_id: int):
     form.status.choices = [SelectChoice(s, s) for s in STATUSES]
     if form.validate_on_submit() and attempt(
         lambda: item_service.transition(
-            item, current_user, form.status.data, form.comment.data or ""
+            item,
+            current_user,
+            form.status.data,
+            form.comment.data or "",
+            learning=item_service.Learning(
+                outcome=form.outcome.data,
+                lessons=form.lessons.data,
+                effect=form.effect.data,
+                hours_saved=form.hours_saved.data,
+                money_saved=form.money_saved.data,
+            ),
         ),
         form=form,
     ):
         flash(_("The status is now “%(status)s”.", status=item.status_label), "success")
         return redirect(url_for(f"{request.blueprint}.detail", item_id=item_id))
     return _render_detail(load_item(item_id), status_form=form, code=400)
+
+
+@bp.get("/similar")
+def similar():
+    """The ideas like the title being typed, for ``static/similar.js`` on the submit
+    form: JSON, for the logged-in user (session and all). Suggestions are for ideas
+    only, so the concerns registration answers 404."""
+    if _kind() != Kind.IDEA:
+        abort(404)
+    title = request.args.get("title", "").strip()
+    if not title:
+        return json_error(400, _("This field is required."), "title")
+    if len(title) > TITLE_MAX:
+        return json_error(400, _("At most %(n)d characters.", n=TITLE_MAX), "title")
+    found = _similar_to(title)
+    return jsonify({"items": [_suggestion_json(item, found.supported) for item in found.items]})
+
+
+@dataclass
+class Suggestions:
+    """What the submit form shows of the ideas like the one being written."""
+
+    title: str
+    items: list[Item]
+    supported: set[int]  # those of ``items`` the user supports already
+
+    @property
+    def too_short(self) -> bool:
+        return not significant_words(self.title)
+
+
+def _similar_to(title: str) -> Suggestions:
+    found = similar_ideas(title)
+    supported = (
+        set(
+            db.session.scalars(
+                select(Support.item_id).where(
+                    Support.user_id == current_user.id,
+                    Support.item_id.in_([item.id for item in found]),
+                )
+            )
+        )
+        if found
+        else set()
+    )
+    return Suggestions(title=title, items=found, supported=supported)
+
+
+def _can_support(item: Item, supported: set[int]) -> bool:
+    return item.id not in supported and Status(item.status) in item_service.OPEN_STATUSES
+
+
+def _suggestion_json(item: Item, supported: set[int]) -> dict:
+    """One suggestion with its words in the user's language: the script only places them."""
+    return {
+        "id": item.id,
+        "title": item.title,
+        "url": url_for("ideas.detail", item_id=item.id),
+        "status": item.status,
+        "status_label": item.status_label,
+        "unit": item.unit.name,
+        "supports": ngettext("%(num)d support", "%(num)d supports", item.support_count),
+        "supported": item.id in supported,
+        "support_url": (
+            url_for("ideas.support", item_id=item.id) if _can_support(item, supported) else None
+        ),
+    }
+
+
+def _render_new(form, values, kind: Kind, *, status: int = 200, similar=None):
+    return render_template(
+        "ideas/new.html",
+        form=form,
+        values=values,
+        kind=kind.value,
+        similar=similar,
+        can_support=_can_support,
+    ), status

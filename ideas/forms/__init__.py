@@ -8,6 +8,7 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    IntegerField,
     MultipleFileField,
     PasswordField,
     SelectField,
@@ -117,6 +118,77 @@ class StatusForm(FlaskForm):
         _l("Comment to the submitter"),
         validators=[Optional(), Length(max=REASON_MAX)],
         description=_l("Required when you decline, forward or mark as duplicate."),
+    )
+    outcome = TextAreaField(
+        _l("What was done"),
+        validators=[Optional(), Length(max=5_000)],
+        description=_l("Required when you mark the idea implemented."),
+    )
+    lessons = TextAreaField(
+        _l("Lessons learned"),
+        validators=[Optional(), Length(max=5_000)],
+        description=_l("Required when you mark the idea implemented: what others can learn."),
+    )
+    hours_saved = StringField(
+        _l("Working hours saved a year (if known)"), validators=[Optional(), Length(max=20)]
+    )
+    money_saved = StringField(
+        _l("Kronor saved a year (if known)"), validators=[Optional(), Length(max=20)]
+    )
+    effect = TextAreaField(
+        _l("Effect seen"),
+        validators=[Optional(), Length(max=5_000)],
+        description=_l("Required when you mark the idea followed up: what it gave in practice."),
+    )
+
+
+class ForwardForm(FlaskForm):
+    unit = SelectField(_l("Forward to unit"), validators=[InputRequired()], choices=[])
+    comment = TextAreaField(
+        _l("Why"),
+        validators=[DataRequired(), Length(max=REASON_MAX)],
+        description=_l("Both units and the submitter read it."),
+    )
+
+
+class MergeForm(FlaskForm):
+    into = IntegerField(
+        _l("Number of the original idea"),
+        validators=[InputRequired()],
+        description=_l("Supports, followers and comments move there; followers are told."),
+    )
+
+
+class DelegateForm(FlaskForm):
+    email = EmailField(
+        _l("Employee's e-mail address"),
+        validators=[DataRequired(), Length(max=254)],
+        description=_l(
+            "They get the mandate to drive the item forward; you stay accountable and see "
+            "every change."
+        ),
+    )
+
+
+class BulkForm(FlaskForm):
+    ids = SelectMultipleField(_l("Items"), choices=[], coerce=int, validate_choice=False)
+    action = SelectField(
+        _l("Action"),
+        choices=[
+            SelectChoice("acknowledge", _l("Acknowledge")),
+            SelectChoice("assess", _l("Start assessing")),
+            SelectChoice("assign", _l("Hand to a colleague")),
+            SelectChoice("forward", _l("Forward to a unit")),
+        ],
+    )
+    assignee = EmailField(
+        _l("Colleague's e-mail address"), validators=[Optional(), Length(max=254)]
+    )
+    unit = SelectField(_l("Unit"), choices=[], validators=[Optional()], validate_choice=False)
+    comment = TextAreaField(
+        _l("Comment"),
+        validators=[Optional(), Length(max=REASON_MAX)],
+        description=_l("Required when forwarding."),
     )
 
 

@@ -1112,8 +1112,16 @@ def _play(
             if kind == "comment":
                 items.add_comment(item, people[what], text)
             else:
-                items.transition(item, _decider(item), what, text)
+                items.transition(item, _decider(item), what, text, learning=_learning(text))
     return item
+
+
+def _learning(text: str) -> items.Learning:
+    """The demo's own words as what was done and learned ("... Lärdom: ...")."""
+    done, _sep, learned = text.partition("Lärdom:")
+    return items.Learning(
+        outcome=done.strip() or text, lessons=learned.strip() or text, effect=text
+    )
 
 
 def _decider(item: Item) -> User:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, delete, or_, select
@@ -32,7 +33,7 @@ from ideas.models.items import BENEFIT_MAX, COMMENT_MAX, DESCRIPTION_MAX, REASON
 from ideas.services import categories, deadlines, outbox
 from ideas.services.accounts import require_unit
 from ideas.services.errors import DomainError, NotAllowed
-from ideas.services.permissions import can_manage_item, can_view_item
+from ideas.services.permissions import can_manage_item, can_view_item, is_only_driver
 from ideas.services.routing import ROUTE_TASK
 from ideas.services.search import apply_search
 
@@ -184,8 +185,65 @@ def submit_concern(
     )
 
 
-def transition(item: Item, actor: User, to_status: str, comment: str = "") -> Item:
-    """Move ``item`` to ``to_status``, as DESIGN.md section 5 allows; record it in history."""
+@dataclass
+class Learning:
+    """What an implemented idea gave and taught, and the effect seen when evaluated."""
+
+    outcome: str | None = None
+    lessons: str | None = None
+    effect: str | None = None
+    hours_saved: Decimal | float | int | str | None = None  # per year
+    money_saved: Decimal | float | int | str | None = None  # kronor per year
+
+
+LEARNING_MAX = 5_000
+SAVINGS_MAX = Decimal("1e9")
+
+
+def _amount(value, field: str) -> Decimal | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        amount = Decimal(str(value).strip().replace(",", ".").replace(" ", ""))
+    except InvalidOperation:
+        raise DomainError(_l("Give a number, such as 12.5."), field=field) from None
+    if not amount.is_finite() or amount < 0 or amount >= SAVINGS_MAX:
+        raise DomainError(_l("Give a number from 0 up to a billion."), field=field)
+    return amount.quantize(Decimal("0.01"))
+
+
+def _apply_learning(item: Item, target: Status, learning: Learning) -> None:
+    """Implemented needs what was done and what was learned; evaluated, the effect."""
+    if target == Status.IMPLEMENTED:
+        item.outcome = _text(learning.outcome, "outcome", LEARNING_MAX, required=True)
+        item.lessons = _text(learning.lessons, "lessons", LEARNING_MAX, required=True)
+        item.hours_saved = _amount(learning.hours_saved, "hours_saved")
+        item.money_saved = _amount(learning.money_saved, "money_saved")
+    elif target == Status.EVALUATED:
+        item.effect = _text(learning.effect, "effect", LEARNING_MAX, required=True)
+        for name in ("hours_saved", "money_saved"):  # better figures, once they are known
+            amount = _amount(getattr(learning, name), name)
+            if amount is not None:
+                setattr(item, name, amount)
+
+
+# A delegated employee drives the item forward, but does not forward or merge it: those
+# stay with the manager.
+DRIVER_MAY_NOT = frozenset({Status.FORWARDED, Status.DUPLICATE})
+
+
+def transition(
+    item: Item,
+    actor: User,
+    to_status: str,
+    comment: str = "",
+    *,
+    learning: Learning | None = None,
+) -> Item:
+    """Move ``item`` to ``to_status``, as DESIGN.md section 5 allows; record it in history.
+
+    ``implemented`` records what was done and the lessons learned (and, where known,
+    hours and money saved a year); ``evaluated`` records the effect seen."""
     if not can_manage_item(actor, item):
         raise NotAllowed(_l("Only a manager of the item's unit can change its status."))
     if to_status not in STATUSES:
@@ -201,7 +259,10 @@ def transition(item: Item, actor: User, to_status: str, comment: str = "") -> It
             ),
             field="status",
         )
+    if target in DRIVER_MAY_NOT and is_only_driver(actor, item):
+        raise NotAllowed(_l("Only the manager can forward or merge the item."), field="status")
     comment = _text(comment, "comment", REASON_MAX, required=target in REASON_REQUIRED)
+    _apply_learning(item, target, learning or Learning())
     now = clock.now()
     item.status = target.value
     item.updated_at = now
@@ -209,6 +270,44 @@ def transition(item: Item, actor: User, to_status: str, comment: str = "") -> It
     _record(item, actor, "status", current.value, target.value, comment)
     db.session.flush()
     return item
+
+
+def adopt(item: Item, user: User, unit_code: str) -> Item:
+    """ "Vi vill också": a new idea in ``unit_code``, linked to an implemented one, with
+    its text and values, for the adopting unit to take through its own life."""
+    if item.kind != Kind.IDEA or not can_view_item(user, item):
+        raise DomainError(_l("Only ideas can be adopted."), field="status")
+    if item.status not in (Status.IMPLEMENTED, Status.EVALUATED):
+        raise DomainError(_l("Only an implemented idea can be adopted."), field="status")
+    if not (unit_code or "").strip():
+        raise DomainError(_l("Choose a unit."), field="unit")
+    unit = require_unit(unit_code)
+    if unit.id == item.unit_id:
+        raise DomainError(_l("The idea comes from that unit."), field="unit")
+    already = db.session.scalar(
+        select(Item.id).where(
+            Item.adopted_from_id == item.id,
+            Item.unit_id == unit.id,
+            Item.status.not_in([Status.DECLINED.value, Status.DUPLICATE.value]),
+        )
+    )
+    if already is not None:
+        raise DomainError(_l("That unit has adopted this idea already."), field="unit")
+    copy = _submit(
+        user,
+        Kind.IDEA,
+        title=item.title,
+        description=item.description,
+        benefit=item.benefit,
+        unit=unit,
+        values=[v.name for v in item.values],
+        category=item.category.name if item.category and item.category.active else None,
+    )
+    copy.adopted_from = item
+    _record(copy, user, "adopted", None, None, f"#{item.id}")
+    _record(item, user, "spread", None, None, unit.name)
+    db.session.flush()
+    return copy
 
 
 def _require_idea(user: User, item: Item) -> None:
@@ -305,6 +404,13 @@ class IdeaFilters:
     viewer: User | None = None
 
 
+def managed_units(user_ids):
+    """A recursive CTE (column ``id``) of the units managed by these users, and below."""
+    managed = select(Unit.id).where(Unit.manager_id.in_(user_ids)).cte(recursive=True)
+    child = aliased(Unit)
+    return managed.union_all(select(child.id).join(managed, child.parent_id == managed.c.id))
+
+
 def concerns_visible_to(user: User):
     """A condition on Item: the concerns ``user`` may see (see permissions.can_view_item):
     their own, those they have, and those handled in the units they manage or below."""
@@ -314,6 +420,7 @@ def concerns_visible_to(user: User):
     return or_(
         Item.author_id == user.id,
         Item.assignee_id == user.id,
+        Item.driver_id == user.id,
         Item.handling_unit_id.in_(select(managed.c.id)),
     )
 
@@ -329,6 +436,7 @@ def idea_list_query(filters: IdeaFilters) -> Select:
             joinedload(Item.unit),
             joinedload(Item.author),
             joinedload(Item.assignee),
+            joinedload(Item.driver),
             joinedload(Item.category),
             selectinload(Item.values),
         )
@@ -362,9 +470,24 @@ def load_item(item_id: int) -> Item | None:
             joinedload(Item.unit),
             joinedload(Item.author),
             joinedload(Item.assignee),
+            joinedload(Item.driver),
+            joinedload(Item.merged_into),
+            joinedload(Item.adopted_from),
             selectinload(Item.values),
             joinedload(Item.category),
             selectinload(Item.history).joinedload(HistoryEntry.actor),
             selectinload(Item.comments).joinedload(Comment.author),
+        )
+    )
+
+
+def spread_of(item: Item) -> list[Item]:
+    """The ideas adopted from this one, with their units: where it has spread."""
+    return list(
+        db.session.scalars(
+            select(Item)
+            .where(Item.adopted_from_id == item.id)
+            .options(joinedload(Item.unit))
+            .order_by(Item.created_at)
         )
     )

@@ -39,7 +39,7 @@ def can_view_item(user: User, item: Item) -> bool:
         return True
     if item.kind != Kind.CONCERN:
         return False
-    if user.id in (item.author_id, item.assignee_id):
+    if user.id in (item.author_id, item.assignee_id, item.driver_id):
         return True
     return item.handling_unit_id is not None and manages_unit(user, item.handling_unit_id)
 
@@ -47,11 +47,24 @@ def can_view_item(user: User, item: Item) -> bool:
 def can_manage_item(user: User, item: Item) -> bool:
     """May ``user`` move this item through its statuses?
 
-    The item's assignee, and the managers of the unit that handles it and the units
-    above; for ideas also the managers of the unit concerned, and admins.
+    The item's assignee and the employee it is delegated to, the managers of the unit
+    that handles it and the units above; for ideas also the managers of the unit
+    concerned, and admins.
     """
     if not user.is_authenticated or not can_view_item(user, item):
         return False
+    if item.driver_id is not None and item.driver_id == user.id:  # delegated to them
+        return True
+    return _line_manages(user, item)
+
+
+def is_only_driver(user: User, item: Item) -> bool:
+    """Is ``user`` allowed on this item only because it was delegated to them?"""
+    return item.driver_id == user.id and not _line_manages(user, item)
+
+
+def _line_manages(user: User, item: Item) -> bool:
+    """The line's part of the answer: assignee, managers, admins."""
     if item.assignee_id is not None and item.assignee_id == user.id:
         return True
     if item.kind == Kind.CONCERN:

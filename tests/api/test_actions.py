@@ -62,9 +62,15 @@ def test_others_may_not_move_an_idea(client, org, bearer, idea, who):
 
 def test_a_whole_life_through_the_api(client, org, bearer, idea):
     headers = bearer(org.boss)
+    learning = {
+        "implemented": {"outcome": "Skåpen sitter uppe.", "lessons": "Börja i liten skala."},
+        "evaluated": {"effect": "Inga borttappade nycklar på ett halvår."},
+    }
     for status in ("acknowledged", "assessing", "accepted", "implemented", "evaluated"):
         response = client.post(
-            f"/api/v1/ideas/{idea.id}/transitions", json={"status": status}, headers=headers
+            f"/api/v1/ideas/{idea.id}/transitions",
+            json={"status": status, **learning.get(status, {})},
+            headers=headers,
         )
         assert response.status_code == 200, response.get_json()
     history = response.get_json()["history"]

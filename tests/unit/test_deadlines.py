@@ -45,7 +45,9 @@ def test_status_changes_keep_the_promises(org):
     items.transition(idea, org.boss, "accepted")
     assert idea.decided_at == T0 + timedelta(days=3)
     clock.advance(timedelta(days=30))
-    items.transition(idea, org.boss, "implemented")
+    items.transition(
+        idea, org.boss, "implemented", learning=items.Learning(outcome="Gjort", lessons="Lärt")
+    )
     assert idea.evaluation_due == T0 + timedelta(days=33 + 182)
     assert idea.open_deadlines() == [("evaluation", idea.evaluation_due)]
 

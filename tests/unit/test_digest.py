@@ -33,7 +33,9 @@ def week_of_activity(org):
     routing.route_item(other.id)
     done = factories.idea(org.it_boss, unit="IT", title="Digital signering")
     items.transition(done, org.director, "accepted", "Bra")
-    items.transition(done, org.director, "implemented")
+    items.transition(
+        done, org.director, "implemented", learning=items.Learning(outcome="Gjort", lessons="Lärt")
+    )
     clock.freeze(MONDAY)
     return idea, other, done
 

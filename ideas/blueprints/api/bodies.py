@@ -80,6 +80,10 @@ class NewConcern(Body):
     )
 
 
+Learned = _text(5_000, required=False)
+Amount = Annotated[float, Field(ge=0, lt=1e9)]
+
+
 class NewTransition(Body):
     """A move of an item to another status, as its life allows."""
 
@@ -87,6 +91,45 @@ class NewTransition(Body):
     comment: Reason = Field(
         "", description="Why; required when declining, forwarding or marking a duplicate."
     )
+    outcome: Learned | None = Field(
+        None, description="`implemented`: what was done (required then)."
+    )
+    lessons: Learned | None = Field(
+        None, description="`implemented`: what was learned (required then)."
+    )
+    effect: Learned | None = Field(
+        None,
+        description="`evaluated`: the effect seen after the evaluation period (required then).",
+    )
+    hours_saved: Amount | None = Field(None, description="Working hours saved a year, if known.")
+    money_saved: Amount | None = Field(None, description="Kronor saved a year, if known.")
+
+
+class Forwarding(Body):
+    """Send an item to another unit; routing runs again there."""
+
+    unit: UnitCode = Field(description="The code of the unit that takes over.")
+    comment: _text(REASON_MAX) = Field(description="Why, for both sides and the submitter.")
+
+
+class Merging(Body):
+    """Close an item as a duplicate of an earlier one."""
+
+    into: Annotated[int, Field(ge=1, le=2**31 - 1)] = Field(description="The original's id.")
+
+
+class Delegation(Body):
+    """Give an employee the mandate to drive the item (medledarskap)."""
+
+    email: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=254)
+    ] = Field(description="The employee's e-mail address.")
+
+
+class Adoption(Body):
+    """ "Vi vill också": adopt an implemented idea into a unit."""
+
+    unit: UnitCode = Field(description="The code of the adopting unit.")
 
 
 class NewComment(Body):
@@ -129,6 +172,10 @@ REQUEST_BODIES: list[type[Body]] = [
     SettingsPatch,
     CaseMessage,
     CaseClosing,
+    Forwarding,
+    Merging,
+    Delegation,
+    Adoption,
 ]
 
 B = TypeVar("B", bound=Body)

@@ -14,7 +14,9 @@ from pydantic.json_schema import models_json_schema
 from ideas.blueprints.api import bp
 from ideas.blueprints.api.auth import public
 from ideas.blueprints.api.bodies import MAX_PAGE, MAX_PER_PAGE, REQUEST_BODIES
+from ideas.blueprints.api.stats import RESPONSE_SCHEMAS as STATS_SCHEMAS
 from ideas.models import KINDS, STATUSES
+from ideas.models.items import TITLE_MAX
 from ideas.services.search import MAX_QUERY
 
 JSON = "application/json"
@@ -60,10 +62,20 @@ ITEM_PROPERTIES = {
     "status_label": {"type": "string", "description": "The status in words (English)."},
     "author": nullable(ref("Person")),
     "assignee": nullable(ref("Person")),
+    "driver": nullable(ref("Person")),
     "confidential": {"type": "boolean", "description": "Concerns: the submitter is hidden."},
     "about_manager": {"type": "boolean", "description": "Concerns: about one's own manager."},
     "supports": {"type": "integer", "minimum": 0},
     "comments": {"type": "integer", "minimum": 0},
+    "merged_into": nullable({"type": "integer", "description": "A duplicate: the original."}),
+    "adopted_from": nullable(
+        {"type": "integer", "description": 'Adopted ("vi vill också") from this idea.'}
+    ),
+    "outcome": {"type": "string", "description": "Implemented: what was done."},
+    "lessons": {"type": "string", "description": "Implemented: what was learned."},
+    "effect": {"type": "string", "description": "Evaluated: the effect seen."},
+    "hours_saved": nullable({"type": "number", "description": "Working hours saved a year."}),
+    "money_saved": nullable({"type": "number", "description": "Kronor saved a year."}),
     "url": {"type": "string", "format": "uri", "description": "The item's page on the web."},
     "created_at": TIMESTAMP,
     "updated_at": TIMESTAMP,
@@ -129,6 +141,16 @@ RESPONSE_SCHEMAS = {
             "history": {"type": "array", "items": ref("HistoryEntry")},
             "supported_by_me": {"type": "boolean"},
             "following": {"type": "boolean"},
+            "spread_to": {
+                "type": "array",
+                "description": "The ideas adopted from this one, and their units.",
+                "items": obj(
+                    {
+                        "id": {"type": "integer"},
+                        "unit": obj({"code": {"type": "string"}, "name": {"type": "string"}}),
+                    }
+                ),
+            },
         },
         description="An item with its history (oldest first) and the caller's standing.",
     ),
@@ -150,6 +172,23 @@ RESPONSE_SCHEMAS = {
         }
     ),
     "CommentList": list_of("Comment"),
+    "ItemList": list_of("Item"),
+    "InboxItem": obj(
+        {**ITEM_PROPERTIES, "next_deadline": nullable(TIMESTAMP)},
+        description="An item in a manager's inbox, with its nearest open deadline.",
+    ),
+    "Inbox": obj(
+        {
+            "counts": obj(
+                {
+                    name: {"type": "integer", "minimum": 0}
+                    for name in ("total", "overdue", "due_soon", "ideas", "concerns")
+                }
+            ),
+            "items": {"type": "array", "items": ref("InboxItem")},
+        },
+        description="The open items the caller answers for, nearest deadline first.",
+    ),
     "Case": obj(CASE_PROPERTIES, description="A case in the register: no content."),
     "CaseList": list_of("Case"),
     "CaseEntry": obj(
@@ -188,6 +227,7 @@ RESPONSE_SCHEMAS = {
             "approved_at": nullable(TIMESTAMP),
         }
     ),
+    **STATS_SCHEMAS,
     "CaseDetail": obj(
         {**CASE_PROPERTIES, "messages": {"type": "array", "items": ref("CaseEntry")}},
         description="A case with its mailbox, oldest first.",
@@ -298,6 +338,30 @@ def _list_parameters(per_page: int) -> list[dict]:
 
 ITEM_ID = {"name": "item_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 ON_ITEM = ("NotFound",)
+ON_STATS = ("BadRequest", "Forbidden", "Unprocessable")
+
+
+def _stats_parameters() -> list[dict]:
+    return [
+        _query(
+            "unit",
+            "Only this unit and the units below it (its code). A manager may name only a "
+            "unit they manage or one below it.",
+            {"type": "string"},
+        ),
+        _query(
+            "from",
+            "Only items submitted on or after this day (YYYY-MM-DD, UTC).",
+            {"type": "string", "format": "date"},
+        ),
+        _query(
+            "to",
+            "Only items submitted on or before this day (YYYY-MM-DD, UTC).",
+            {"type": "string", "format": "date"},
+        ),
+    ]
+
+
 REPORT_ID = {"name": "report_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 ON_CASE = ("Forbidden", "NotFound")
 
@@ -432,6 +496,111 @@ def _paths(per_page: int) -> dict:
                 {"201": _ok("Comment", "The new comment.")},
                 errors=("BadRequest", "NotFound", "Unprocessable"),
                 body="NewComment",
+            ),
+        },
+        "/api/v1/ideas/similar": {
+            "get": _operation(
+                "similar_ideas",
+                "Up to five ideas whose title resembles the given one, most alike first: to "
+                "support one instead of submitting a twin. Concerns and duplicates are never "
+                "suggested; a title of fewer than three letters finds none.",
+                {"200": _ok("ItemList")},
+                errors=("BadRequest",),
+                parameters=[
+                    {
+                        "name": "title",
+                        "in": "query",
+                        "required": True,
+                        "description": "The title being written.",
+                        "schema": {"type": "string", "minLength": 1, "maxLength": TITLE_MAX},
+                    }
+                ],
+            )
+        },
+        "/api/v1/stats": {
+            "get": _operation(
+                "get_stats",
+                "The dashboard's numbers: a manager's units and those below, or (admins) "
+                "the whole organisation; items submitted in the period.",
+                {"200": _ok("Stats")},
+                errors=ON_STATS,
+                parameters=_stats_parameters(),
+            )
+        },
+        "/api/v1/stats.csv": {
+            "get": _operation(
+                "get_stats_csv",
+                "The same numbers as a CSV file (UTF-8 with a byte-order mark, a header "
+                "row `metric,key,value`, one row per figure).",
+                {
+                    "200": {
+                        "description": "CSV, as a download.",
+                        "content": {"text/csv": {"schema": {"type": "string"}}},
+                        "headers": {"Content-Disposition": {"schema": {"type": "string"}}},
+                    }
+                },
+                errors=ON_STATS,
+                parameters=_stats_parameters(),
+            )
+        },
+        "/api/v1/inbox": {
+            "get": _operation(
+                "inbox",
+                "The open ideas and concerns the caller answers for (their own, their units' "
+                "and below, those of managers they stand in for, those delegated to them), "
+                "nearest deadline first; at most 500.",
+                {"200": _ok("Inbox")},
+                errors=("BadRequest", "Forbidden"),
+                parameters=[
+                    _query("unit", "Only items of this unit (its code).", {"type": "string"}),
+                    _query("status", "Only items in this status.", STATUS),
+                    _query(
+                        "kind",
+                        "ideas or concerns.",
+                        {"type": "string", "enum": ["idea", "concern"]},
+                    ),
+                    _query("value", "Only items serving this value.", {"type": "string"}),
+                ],
+            )
+        },
+        "/api/v1/ideas/{item_id}/forward": {
+            "parameters": [ITEM_ID],
+            "post": _operation(
+                "forward",
+                "Forward the idea or concern to another unit; routing runs again there.",
+                {"200": detail},
+                errors=("BadRequest", "Forbidden", "NotFound", "Unprocessable"),
+                body="Forwarding",
+            ),
+        },
+        "/api/v1/ideas/{item_id}/merge": {
+            "parameters": [ITEM_ID],
+            "post": _operation(
+                "merge",
+                "Merge a duplicate into its original: supports, followers and comments move.",
+                {"200": detail},
+                errors=("BadRequest", "Forbidden", "NotFound", "Unprocessable"),
+                body="Merging",
+            ),
+        },
+        "/api/v1/ideas/{item_id}/delegate": {
+            "parameters": [ITEM_ID],
+            "post": _operation(
+                "delegate",
+                "Give an employee the mandate to drive the item; the manager stays accountable.",
+                {"200": detail},
+                errors=("BadRequest", "Forbidden", "NotFound", "Unprocessable"),
+                body="Delegation",
+            ),
+        },
+        "/api/v1/ideas/{item_id}/adopt": {
+            "parameters": [ITEM_ID],
+            "post": _operation(
+                "adopt",
+                '"Vi vill också": adopt an implemented idea into a unit (a new linked idea).',
+                {"201": _ok("ItemDetail", "The new idea, with `adopted_from`.")},
+                errors=("BadRequest", "NotFound", "Unprocessable"),
+                body="Adoption",
             ),
         },
         "/api/v1/reports": {

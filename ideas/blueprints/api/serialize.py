@@ -56,14 +56,26 @@ def item_json(item: Item, viewer: User | None = None) -> dict:
         "status_label": item.status_label,
         "author": person(author),
         "assignee": person(item.assignee),
+        "driver": person(item.driver),
         "confidential": item.confidential,
         "about_manager": item.about_manager,
         "supports": item.support_count,
         "comments": item.comment_count,
+        "merged_into": item.merged_into_id,
+        "adopted_from": item.adopted_from_id,
+        "outcome": item.outcome,
+        "lessons": item.lessons,
+        "effect": item.effect,
+        "hours_saved": _number(item.hours_saved),
+        "money_saved": _number(item.money_saved),
         "url": item_url(item),
         "created_at": timestamp(item.created_at),
         "updated_at": timestamp(item.updated_at),
     }
+
+
+def _number(amount) -> float | None:
+    return None if amount is None else float(amount)
 
 
 def history_json(entry: HistoryEntry, item: Item, viewer: User) -> dict:
@@ -84,6 +96,10 @@ def item_detail_json(item: Item, viewer: User) -> dict:
         **item_json(item, viewer),
         "history": [history_json(entry, item, viewer) for entry in item.history],
         "supported_by_me": item_service.has_supported(item, viewer),
+        "spread_to": [
+            {"id": copy.id, "unit": {"code": copy.unit.code, "name": copy.unit.name}}
+            for copy in item_service.spread_of(item)
+        ],
         "following": item_service.is_following(item, viewer),
     }
 

@@ -6,13 +6,17 @@ refusal arrives as a DomainError and ``errors`` answers it after a rollback.
 
 from __future__ import annotations
 
-from flask import jsonify, url_for
+from flask import jsonify, request, url_for
 from sqlalchemy import exists, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ideas.blueprints.api import bp
 from ideas.blueprints.api.auth import api_user
 from ideas.blueprints.api.bodies import (
+    Adoption,
+    Delegation,
+    Forwarding,
+    Merging,
     NewComment,
     NewConcern,
     NewIdea,
@@ -27,12 +31,14 @@ from ideas.blueprints.api.serialize import (
     item_detail_json,
     item_json,
     me_json,
+    timestamp,
     unit_json,
     value_json,
 )
 from ideas.extensions import db
-from ideas.models import Comment, Item, Kind, Unit, Value
+from ideas.models import STATUSES, Comment, Item, Kind, Role, Unit, Value
 from ideas.services import items as item_service
+from ideas.services import triage
 from ideas.services.items import IdeaFilters, idea_list_query, load_item
 from ideas.services.permissions import can_view_item
 from ideas.services.settings import update_settings
@@ -143,9 +149,98 @@ def get_idea(item_id: int):
 def transition(item_id: int):
     item = _idea_or_404(item_id)
     body = parse_body(NewTransition)
-    item_service.transition(item, api_user(), body.status, body.comment)
+    learning = item_service.Learning(
+        outcome=body.outcome,
+        lessons=body.lessons,
+        effect=body.effect,
+        hours_saved=body.hours_saved,
+        money_saved=body.money_saved,
+    )
+    item_service.transition(item, api_user(), body.status, body.comment, learning=learning)
     db.session.commit()
     return _detail(item_id)
+
+
+def _any_item_or_404(item_id: int) -> Item:
+    """An idea, or a concern the caller may see (a manager triages both)."""
+    item = db.session.get(Item, item_id) if item_id <= ID_MAX else None
+    if item is None or item.kind == Kind.REPORT or not can_view_item(api_user(), item):
+        raise ApiError(404, "No such item (or not one you may see).")
+    return item
+
+
+@bp.post("/ideas/<int:item_id>/forward")
+def forward(item_id: int):
+    item = _any_item_or_404(item_id)
+    body = parse_body(Forwarding)
+    triage.forward(item, api_user(), body.unit, body.comment)
+    db.session.commit()
+    return _detail(item_id, Kind(item.kind))
+
+
+@bp.post("/ideas/<int:item_id>/merge")
+def merge(item_id: int):
+    item = _any_item_or_404(item_id)
+    body = parse_body(Merging)
+    triage.merge(item, api_user(), body.into)
+    db.session.commit()
+    return _detail(item_id, Kind(item.kind))
+
+
+@bp.post("/ideas/<int:item_id>/delegate")
+def delegate(item_id: int):
+    item = _any_item_or_404(item_id)
+    body = parse_body(Delegation)
+    triage.delegate(item, api_user(), body.email)
+    db.session.commit()
+    return _detail(item_id, Kind(item.kind))
+
+
+@bp.post("/ideas/<int:item_id>/adopt")
+def adopt(item_id: int):
+    item = _idea_or_404(item_id)
+    body = parse_body(Adoption)
+    copy = item_service.adopt(item, api_user(), body.unit)
+    db.session.commit()
+    response = _detail(copy.id)
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.get_idea", item_id=copy.id)
+    return response
+
+
+@bp.get("/inbox")
+def inbox():
+    user = api_user()
+    if user.role not in (Role.MANAGER, Role.ADMIN) and not _drives_something(user):
+        raise ApiError(403, "The inbox is for managers (and employees an item is delegated to).")
+    args = request.args
+    filters = triage.InboxFilters(
+        unit=args.get("unit") or None,
+        status=args.get("status") or None,
+        kind=args.get("kind") or None,
+        value=args.get("value") or None,
+    )
+    if filters.status and filters.status not in STATUSES:
+        raise ApiError(400, f"Unknown status: {filters.status}.", "status")
+    if filters.kind and filters.kind not in (Kind.IDEA.value, Kind.CONCERN.value):
+        raise ApiError(400, f"Unknown kind: {filters.kind}.", "kind")
+    rows = db.session.scalars(triage.inbox_query(user, filters).limit(INBOX_MAX)).unique()
+    return jsonify(
+        {
+            "counts": triage.inbox_counts(user, filters),
+            "items": [
+                {**item_json(item, user), "next_deadline": timestamp(item.next_deadline)}
+                for item in rows
+            ],
+        }
+    )
+
+
+INBOX_MAX = 500
+
+
+def _drives_something(user) -> bool:
+    return db.session.scalar(select(exists().where(Item.driver_id == user.id)))
 
 
 @bp.post("/ideas/<int:item_id>/support")

@@ -1,0 +1,162 @@
+"""A manager's triage on the web: the inbox with bulk actions, and forwarding, merging
+and delegating an item. The rules are in ideas.services.triage; these views parse,
+call, commit or show why not."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import exists, select
+from wtforms.fields.choices import SelectChoice
+
+from ideas import clock
+from ideas.extensions import db
+from ideas.forms import BulkForm, DelegateForm, ForwardForm, MergeForm
+from ideas.models import STATUS_LABELS, Item, Kind, Role, Status, Unit, Value
+from ideas.services import triage
+from ideas.services.permissions import can_view_item
+from ideas.templating import item_path
+from ideas.web import attempt, page_arg
+
+bp = Blueprint("triage", __name__)
+
+
+def _may_triage() -> bool:
+    return current_user.role in (Role.MANAGER, Role.ADMIN) or bool(
+        db.session.scalar(select(exists().where(Item.driver_id == current_user.id)))
+    )
+
+
+def _filters() -> triage.InboxFilters:
+    args = request.args
+    status = args.get("status") or None
+    kind = args.get("kind") or None
+    return triage.InboxFilters(
+        unit=args.get("unit") or None,
+        status=status if status in triage.INBOX_STATUSES else None,
+        kind=kind if kind in (Kind.IDEA.value, Kind.CONCERN.value) else None,
+        value=args.get("value") or None,
+    )
+
+
+def _units() -> list[Unit]:
+    return list(db.session.scalars(select(Unit).order_by(Unit.name)))
+
+
+@bp.get("/inbox")
+def inbox(form: BulkForm | None = None, code: int = 200):
+    if not _may_triage():
+        abort(403)
+    filters = _filters()
+    per_page = current_app.config["PER_PAGE"] * 2
+    page = db.paginate(
+        triage.inbox_query(current_user, filters),
+        page=page_arg(),
+        per_page=per_page,
+        error_out=False,
+        count=True,
+    )
+    units = _units()
+    form = form or BulkForm(formdata=None)
+    form.unit.choices = [SelectChoice("", "—")] + [SelectChoice(u.code, u.name) for u in units]
+    rows = [(item, item.next_deadline) for item in page.items]
+    return render_template(
+        "triage/inbox.html",
+        page=page,
+        rows=rows,
+        counts=triage.inbox_counts(current_user, filters),
+        filters=filters,
+        units=units,
+        values=db.session.scalars(
+            select(Value).where(Value.active.is_(True)).order_by(Value.position)
+        ).all(),
+        statuses=[(s, STATUS_LABELS[Status(s)]) for s in triage.INBOX_STATUSES],
+        form=form,
+        now=clock.now(),
+    ), code
+
+
+@bp.post("/inbox/bulk")
+def bulk():
+    if not _may_triage():
+        abort(403)
+    form = BulkForm()
+    form.unit.choices = [SelectChoice(u.code, u.name) for u in _units()]
+    if not form.validate_on_submit():
+        abort(400)
+    ids = [i for i in form.ids.data or [] if isinstance(i, int)]
+    found = db.session.scalars(select(Item).where(Item.id.in_(ids))).all() if ids else []
+    chosen = [item for item in found if can_view_item(current_user, item)]
+    if len(chosen) != len(set(ids)):
+        flash(_("Some of the selected items are not yours to change."), "error")
+        return redirect(url_for("triage.inbox"))
+    done = attempt(
+        lambda: triage.bulk(
+            chosen,
+            current_user,
+            form.action.data,
+            assignee=form.assignee.data or "",
+            unit=form.unit.data or "",
+            comment=form.comment.data or "",
+        ),
+        form=form,
+    )
+    if done:
+        flash(_("Done for %(n)d items.", n=len(chosen)), "success")
+        return redirect(url_for("triage.inbox", **request.args))
+    return inbox(form=form, code=400)
+
+
+def _item(item_id: int) -> Item:
+    item = db.session.get(Item, item_id) if item_id < 2**31 else None
+    if item is None or item.kind == Kind.REPORT or not can_view_item(current_user, item):
+        abort(404)
+    return item
+
+
+def _back(item: Item):
+    return redirect(item_path(item) + "#manage")
+
+
+@bp.post("/items/<int:item_id>/forward")
+def forward(item_id: int):
+    item = _item(item_id)
+    form = ForwardForm()
+    form.unit.choices = [SelectChoice(u.code, u.name) for u in _units()]
+    if form.validate_on_submit():
+        attempt(
+            lambda: triage.forward(item, current_user, form.unit.data, form.comment.data),
+            success=_("The item is forwarded; routing runs again in the new unit."),
+        )
+    else:
+        flash(_("Choose a unit and say why."), "error")
+    return _back(item)
+
+
+@bp.post("/items/<int:item_id>/merge")
+def merge(item_id: int):
+    item = _item(item_id)
+    form = MergeForm()
+    if form.validate_on_submit():
+        attempt(
+            lambda: triage.merge(item, current_user, form.into.data),
+            success=_("Merged: supports, followers and comments are with the original now."),
+        )
+    else:
+        flash(_("Give the number of the original idea."), "error")
+    return _back(item)
+
+
+@bp.post("/items/<int:item_id>/delegate")
+def delegate(item_id: int):
+    item = _item(item_id)
+    form = DelegateForm()
+    if form.validate_on_submit():
+        attempt(
+            lambda: triage.delegate(item, current_user, form.email.data),
+            success=_("Delegated. You stay accountable and see every change."),
+        )
+    else:
+        flash(_("Give the employee's e-mail address."), "error")
+    return _back(item)

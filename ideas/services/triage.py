@@ -1,0 +1,344 @@
+"""A manager's triage: the inbox, forwarding, merging duplicates, delegating (medledarskap)
+and handing an item to a colleague. Each action checks who may take it, records why in
+the item's history, and tells the people it concerns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, and_, case, func, literal, or_, select, update
+from sqlalchemy.orm import joinedload, selectinload
+
+from ideas import clock
+from ideas.extensions import db
+from ideas.models import Comment, Follow, Item, Kind, Role, Status, Support, Unit, User, Value
+from ideas.models.items import REASON_MAX
+from ideas.models.org import user_by_email
+from ideas.services import mail, outbox
+from ideas.services.accounts import require_unit
+from ideas.services.errors import DomainError, NotAllowed
+from ideas.services.items import _record, _text, managed_units, transition
+from ideas.services.permissions import can_manage_item, can_view_item, is_only_driver
+from ideas.services.routing import ROUTE_TASK
+
+# What still asks something of the manager: an answer, a decision, doing it, evaluating.
+INBOX_STATUSES = (
+    Status.SUBMITTED.value,
+    Status.ACKNOWLEDGED.value,
+    Status.ASSESSING.value,
+    Status.FORWARDED.value,
+    Status.ACCEPTED.value,
+    Status.IMPLEMENTED.value,
+)
+FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+def _manager_only(actor: User, item: Item, what) -> None:
+    if not can_manage_item(actor, item) or is_only_driver(actor, item):
+        raise NotAllowed(what)
+
+
+# -- forward -------------------------------------------------------------------------------
+
+
+def forward(item: Item, actor: User, unit_code: str, comment: str) -> Item:
+    """Send the item to another unit: routing runs again there, and the reason is in the
+    history for both sides (and the submitter) to read."""
+    _manager_only(actor, item, _l("Only a manager of the item can forward it."))
+    if not (unit_code or "").strip():
+        raise DomainError(_l("Choose a unit."), field="unit")
+    unit = require_unit(unit_code)
+    if unit.id == item.unit_id:
+        raise DomainError(_l("The item is already with that unit."), field="unit")
+    comment = _text(comment, "comment", REASON_MAX, required=True)
+    transition(item, actor, Status.FORWARDED.value, f"{unit.name}: {comment}")
+    item.unit = unit
+    # The unit chosen wins over a category that names another owner.
+    if item.category is not None and item.category.owner_unit_id not in (None, unit.id):
+        item.category = None
+    item.routed_at = None
+    item.driver_id = None
+    outbox.enqueue(ROUTE_TASK, item_id=item.id)
+    db.session.flush()
+    return item
+
+
+# -- merge -------------------------------------------------------------------------------
+
+
+def merge(duplicate: Item, actor: User, into_id: int) -> Item:
+    """Close ``duplicate`` into the original: its supports, followers and comments move
+    there (nobody counted twice), it points to the original, and everyone following it
+    is told where the conversation goes on."""
+    _manager_only(actor, duplicate, _l("Only a manager of the item can merge it."))
+    original = db.session.get(Item, into_id) if isinstance(into_id, int) else None
+    if original is None or not can_view_item(actor, original):
+        raise DomainError(_l("There is no such item to merge into."), field="into")
+    if original.id == duplicate.id:
+        raise DomainError(_l("An item cannot be merged into itself."), field="into")
+    if original.kind != duplicate.kind:
+        raise DomainError(_l("Only items of the same kind can be merged."), field="into")
+    if original.status == Status.DUPLICATE:
+        raise DomainError(_l("That item is itself a duplicate: merge into its original."), "into")
+    transition(duplicate, actor, Status.DUPLICATE.value, f"#{original.id} {original.title}")
+    duplicate.merged_into = original
+    told = _followers(duplicate)
+    _move(Support, duplicate, original)
+    _move(Follow, duplicate, original)
+    db.session.execute(
+        update(Comment).where(Comment.item_id == duplicate.id).values(item_id=original.id)
+    )
+    for item in (duplicate, original):
+        item.support_count = _count(Support, item)
+        item.comment_count = db.session.scalar(
+            select(func.count()).select_from(Comment).where(Comment.item_id == item.id)
+        )
+    _record(original, actor, "merged", None, None, f"#{duplicate.id} {duplicate.title}")
+    db.session.flush()
+    for user in told:
+        mail.queue_email(
+            user,
+            event_key=f"merged:{duplicate.id}",
+            template="merged",
+            subject=lambda: _l("Merged with an earlier idea: %(title)s", title=duplicate.title),
+            duplicate=duplicate,
+            original=original,
+        )
+    return duplicate
+
+
+def _followers(item: Item) -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(Follow, Follow.user_id == User.id)
+            .where(Follow.item_id == item.id, User.active.is_(True))
+            .order_by(User.id)
+        )
+    )
+
+
+def _move(model, duplicate: Item, original: Item) -> None:
+    """Move rows keyed (item, user) to the original, leaving out users already there."""
+    there = select(model.user_id).where(model.item_id == original.id)
+    db.session.execute(
+        update(model)
+        .where(model.item_id == duplicate.id, model.user_id.not_in(there))
+        .values(item_id=original.id)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(model.__table__.delete().where(model.__table__.c.item_id == duplicate.id))
+
+
+def _count(model, item: Item) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(model).where(model.item_id == item.id)
+    )
+
+
+# -- delegate and assign -----------------------------------------------------------------------
+
+
+def _colleague(email: str, field: str = "email") -> User:
+    if not (email or "").strip():
+        raise DomainError(_l("Give an e-mail address."), field=field)
+    user = user_by_email(email)
+    if user is None or not user.active:
+        raise DomainError(_l("There is no active account with that e-mail address."), field)
+    if user.role == Role.CASE_HANDLER:
+        raise DomainError(_l("Case handlers do not take items of the line."), field=field)
+    return user
+
+
+def delegate(item: Item, actor: User, email: str) -> Item:
+    """Medledarskap: give an employee the mandate to drive the item (update it, move it
+    through its statuses) while the manager stays accountable and follows every change."""
+    _manager_only(actor, item, _l("Only a manager of the item can delegate it."))
+    driver = _colleague(email)
+    if driver.id == item.driver_id:
+        raise DomainError(
+            _l("The item is already delegated to %(name)s.", name=driver.name), field="email"
+        )
+    item.driver = driver
+    item.updated_at = clock.now()
+    entry = _record(item, actor, "delegated", None, None, driver.name)
+    for user in (driver, actor):  # the manager sees every change in their digest
+        if db.session.get(Follow, (item.id, user.id)) is None:
+            db.session.add(Follow(item_id=item.id, user_id=user.id, created_at=clock.now()))
+    db.session.flush()
+    mail.queue_email(
+        driver,
+        event_key=f"delegated:{entry.id}",
+        template="delegated",
+        subject=lambda: _l("You drive an idea forward: %(title)s", title=item.title),
+        item=item,
+        manager=actor,
+    )
+    return item
+
+
+def assign(item: Item, actor: User, email: str) -> Item:
+    """Hand the item to a colleague (a manager or an admin), who is told at once."""
+    _manager_only(actor, item, _l("Only a manager of the item can hand it on."))
+    colleague = _colleague(email, "assignee")
+    if colleague.role not in (Role.MANAGER, Role.ADMIN):
+        raise DomainError(_l("Hand items only to a manager."), field="assignee")
+    if colleague.id == item.assignee_id:
+        raise DomainError(
+            _l("The item is with %(name)s already.", name=colleague.name), field="assignee"
+        )
+    item.assignee = colleague
+    item.updated_at = clock.now()
+    entry = _record(item, actor, "assigned", None, None, colleague.name)
+    db.session.flush()
+    mail.queue_email(
+        colleague,
+        event_key=f"assigned:{entry.id}",
+        template="assigned",
+        subject=lambda: _l("New item to answer: %(title)s", title=item.title),
+        item=item,
+    )
+    return item
+
+
+# -- the inbox ----------------------------------------------------------------------------
+
+
+@dataclass
+class InboxFilters:
+    unit: str | None = None
+    status: str | None = None
+    kind: str | None = None
+    value: str | None = None
+
+
+def _next_due():
+    """The nearest deadline not yet kept, as SQL (far in the future when none)."""
+    final = [
+        Status.ACCEPTED.value,
+        Status.DECLINED.value,
+        Status.FORWARDED.value,
+        Status.DUPLICATE.value,
+        Status.IMPLEMENTED.value,
+        Status.EVALUATED.value,
+    ]
+    parts = [
+        case((Item.answered_at.is_(None), Item.first_answer_due), else_=None),
+        case(
+            (and_(Item.decided_at.is_(None), Item.status.not_in(final)), Item.decision_due),
+            else_=None,
+        ),
+        case((Item.evaluated_at.is_(None), Item.evaluation_due), else_=None),
+    ]
+    far = literal(FAR_FUTURE, Item.first_answer_due.type)
+    parts = [func.coalesce(p, far) for p in parts]
+    least = func.least if db.engine.dialect.name == "postgresql" else func.min
+    return least(*parts, type_=Item.first_answer_due.type)
+
+
+def _whose(user: User):
+    """The items a manager answers for: theirs, their units' (and below), and those of
+    the managers they stand in for while away; also those delegated to them."""
+    stood_in = select(User.id).where(User.deputy_id == user.id, User.absent.is_(True))
+    people = select(literal(user.id)).union(stood_in)
+    units = managed_units(people)
+    return or_(
+        Item.assignee_id.in_(people),
+        Item.driver_id == user.id,
+        Item.handling_unit_id.in_(select(units.c.id)),
+    )
+
+
+def _inbox_where(user: User, filters: InboxFilters) -> list:
+    where = [
+        Item.kind.in_([Kind.IDEA.value, Kind.CONCERN.value]),
+        Item.status.in_(INBOX_STATUSES),
+        _whose(user),
+    ]
+    if filters.status:
+        where.append(Item.status == filters.status)
+    if filters.kind:
+        where.append(Item.kind == filters.kind)
+    if filters.value:
+        where.append(Item.values.any(Value.name == filters.value))
+    if filters.unit:
+        where.append(Item.unit.has(Unit.code == filters.unit))
+    return where
+
+
+def inbox_query(user: User, filters: InboxFilters) -> Select:
+    """The open items a manager answers for, nearest deadline first, with what a row
+    shows loaded up front (``Item.next_deadline`` is the same deadline, in Python)."""
+    return (
+        select(Item)
+        .where(*_inbox_where(user, filters))
+        .options(
+            joinedload(Item.unit),
+            joinedload(Item.author),
+            joinedload(Item.assignee),
+            joinedload(Item.driver),
+            joinedload(Item.category),
+            selectinload(Item.values),
+        )
+        .order_by(_next_due(), Item.id)
+    )
+
+
+def inbox_counts(user: User, filters: InboxFilters) -> dict[str, int]:
+    """Counts for the top of the inbox: all, overdue, due soon, per kind."""
+    rows = (
+        select(Item.kind, _next_due().label("next_due"))
+        .where(*_inbox_where(user, filters))
+        .subquery()
+    )
+    now = clock.now()
+    soon = now + timedelta(days=int(current_app.config["REMINDER_DAYS_BEFORE"]))
+    result = db.session.execute(
+        select(
+            func.count(),
+            func.count().filter(rows.c.next_due < now),
+            func.count().filter(rows.c.next_due >= now, rows.c.next_due <= soon),
+            func.count().filter(rows.c.kind == Kind.IDEA.value),
+            func.count().filter(rows.c.kind == Kind.CONCERN.value),
+        ).select_from(rows)
+    ).one()
+    return dict(zip(("total", "overdue", "due_soon", "ideas", "concerns"), result, strict=True))
+
+
+# -- several at once -------------------------------------------------------------------------
+
+BULK_ACTIONS = ("acknowledge", "assess", "assign", "forward")
+
+
+def bulk(
+    items: list[Item],
+    actor: User,
+    action: str,
+    *,
+    assignee: str = "",
+    unit: str = "",
+    comment: str = "",
+) -> int:
+    """One action on several items, all or nothing: the first refusal names its item and
+    nothing is changed (the caller rolls back)."""
+    if action not in BULK_ACTIONS:
+        raise DomainError(_l("Choose an action."), field="action")
+    if not items:
+        raise DomainError(_l("Select at least one item."), field="ids")
+    for item in items:
+        try:
+            if action == "acknowledge":
+                transition(item, actor, Status.ACKNOWLEDGED.value, comment)
+            elif action == "assess":
+                transition(item, actor, Status.ASSESSING.value, comment)
+            elif action == "assign":
+                assign(item, actor, assignee)
+            else:
+                forward(item, actor, unit, comment)
+        except DomainError as err:
+            err.message = _l("%(title)s: %(error)s", title=item.title, error=err.message)
+            raise
+    return len(items)
