@@ -117,7 +117,7 @@ class StatusForm(FlaskForm):
     comment = TextAreaField(
         _l("Comment to the submitter"),
         validators=[Optional(), Length(max=REASON_MAX)],
-        description=_l("Required when you decline, forward or mark as duplicate."),
+        description=_l("Required for a decision: accept, decline, forward or duplicate."),
     )
     outcome = TextAreaField(
         _l("What was done"),

@@ -86,7 +86,7 @@ ALLOWED_TRANSITIONS: dict[Status, frozenset[Status]] = {
 # Statuses after which no decision is pending any more.
 _FINAL = frozenset({"accepted", "declined", "forwarded", "duplicate", "implemented", "evaluated"})
 # A move to these statuses must say why.
-REASON_REQUIRED = frozenset({Status.DECLINED, Status.FORWARDED, Status.DUPLICATE})
+REASON_REQUIRED = frozenset({Status.ACCEPTED, Status.DECLINED, Status.FORWARDED, Status.DUPLICATE})
 
 
 def allowed_next(status: str) -> list[Status]:

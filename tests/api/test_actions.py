@@ -63,6 +63,7 @@ def test_others_may_not_move_an_idea(client, org, bearer, idea, who):
 def test_a_whole_life_through_the_api(client, org, bearer, idea):
     headers = bearer(org.boss)
     learning = {
+        "accepted": {"comment": "Vi inför det i vår."},
         "implemented": {"outcome": "Skåpen sitter uppe.", "lessons": "Börja i liten skala."},
         "evaluated": {"effect": "Inga borttappade nycklar på ett halvår."},
     }

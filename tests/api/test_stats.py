@@ -33,7 +33,7 @@ def numbers(org):
     )
     routing.route_item(concern.id)
     clock.advance(timedelta(days=2))
-    items.transition(done, org.boss, "accepted")
+    items.transition(done, org.boss, "accepted", "Vi gör det")
     clock.advance(timedelta(days=2))
     items.transition(concern, org.boss, "acknowledged")
     done.status, done.implemented_at = "implemented", T0 + timedelta(days=9)

@@ -42,7 +42,7 @@ def test_status_changes_keep_the_promises(org):
     clock.advance(timedelta(days=3))
     items.transition(idea, org.boss, "acknowledged")
     assert idea.answered_at == T0 + timedelta(days=3) and idea.decided_at is None
-    items.transition(idea, org.boss, "accepted")
+    items.transition(idea, org.boss, "accepted", "Ja")
     assert idea.decided_at == T0 + timedelta(days=3)
     clock.advance(timedelta(days=30))
     items.transition(

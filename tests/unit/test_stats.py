@@ -72,7 +72,7 @@ def _concern(author, unit, values, days, title, **kw):
     return concern
 
 
-def _move(item, actor, status, days, comment=""):
+def _move(item, actor, status, days, comment="Beslut med skäl"):
     at(days)
     items.transition(item, actor, status, comment)
 

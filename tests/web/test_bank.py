@@ -37,7 +37,7 @@ def implemented(org, title, *, unit="VOO", evaluate=False, **kw):
         "money_saved": kw.pop("money_saved", None),
     }
     idea = factories.idea(org.bo, unit=unit, title=title, **kw)
-    items.transition(idea, manager, "accepted")
+    items.transition(idea, manager, "accepted", "Vi gör det")
     items.transition(idea, manager, "implemented", learning=items.Learning(**learning))
     if evaluate:
         effect = items.Learning(effect="Nöjdare brukare.", hours_saved="300")
@@ -53,7 +53,7 @@ def entries(page: str) -> list[str]:
 def test_only_implemented_and_evaluated_ideas_are_in_the_bank(client, auth, org):
     factories.idea(org.bo, title="Inskickat förslag")
     accepted = factories.idea(org.bo, title="Beslutat förslag")
-    items.transition(accepted, org.boss, "accepted")
+    items.transition(accepted, org.boss, "accepted", "Vi gör det")
     declined = factories.idea(org.bo, title="Avslaget förslag")
     items.transition(declined, org.boss, "declined", "Inte nu")
     items.submit_concern(

@@ -35,7 +35,7 @@ def numbers(org):
     )
     routing.route_item(concern.id)
     clock.advance(timedelta(days=3))
-    items.transition(done, org.boss, "accepted")
+    items.transition(done, org.boss, "accepted", "Vi gör det")
     items.transition(concern, org.boss, "acknowledged")
     done.status, done.implemented_at = "implemented", T0 + timedelta(days=10)
     clock.freeze(T0 + timedelta(days=20))

@@ -235,7 +235,9 @@ def test_manager_moves_the_idea_and_the_submitter_sees_every_step(client, auth, 
     auth.post(f"{url}/status", {"status": "assessing"}, token_from=url)
     auth.logout()
     auth.login(org.director.email)  # the manager above may act too
-    auth.post(f"{url}/status", {"status": "accepted", "comment": ""}, token_from=url)
+    refused = auth.post(f"{url}/status", {"status": "accepted", "comment": ""}, token_from=url)
+    assert refused.status_code == 400  # every decision says why
+    auth.post(f"{url}/status", {"status": "accepted", "comment": "Vi gör det."}, token_from=url)
     auth.logout()
 
     auth.login(org.anna.email)

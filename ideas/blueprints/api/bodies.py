@@ -89,7 +89,8 @@ class NewTransition(Body):
 
     status: StatusName = Field(description="The status to move to.")
     comment: Reason = Field(
-        "", description="Why; required when declining, forwarding or marking a duplicate."
+        "",
+        description="Why; required for every decision: accepting, declining, forwarding, merging.",
     )
     outcome: Learned | None = Field(
         None, description="`implemented`: what was done (required then)."
