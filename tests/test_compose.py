@@ -221,3 +221,15 @@ def test_the_dockerfile_installs_the_project():
     ignored = (ROOT / ".dockerignore").read_text().split()
     for path in (".env", ".venv", "instance", ".git"):
         assert path in ignored
+
+
+def test_every_web_process_and_the_worker_share_the_attachments(app):
+    """Attachments are files: with several web containers they must all see the same
+    folder, and the worker deletes them when retention runs out."""
+    instance = environment(SERVICES["web"])["IDEAS_INSTANCE_PATH"]
+    folder = f"{instance}/uploads"  # UPLOAD_FOLDER's default, as ideas/config.py sets it
+    assert app.config["UPLOAD_FOLDER"].endswith("/uploads")
+    for name in ("web", "worker"):
+        mounts = {m.split(":")[1]: m.split(":")[0] for m in SERVICES[name].get("volumes", [])}
+        assert mounts.get(folder) == "uploads", name
+    assert "uploads" in COMPOSE["volumes"]
