@@ -119,44 +119,46 @@ def _back(item: Item):
     return redirect(item_path(item) + "#manage")
 
 
+def _item_action(item_id: int, form, action, *, success: str, missing: str):
+    """One manager's action from an item's page: check the form, act, say how it went."""
+    item = _item(item_id)
+    if form.validate_on_submit():
+        attempt(lambda: action(item, form), success=success)
+    else:
+        flash(missing, "error")
+    return _back(item)
+
+
 @bp.post("/items/<int:item_id>/forward")
 def forward(item_id: int):
-    item = _item(item_id)
     form = ForwardForm()
     form.unit.choices = [SelectChoice(u.code, u.name) for u in _units()]
-    if form.validate_on_submit():
-        attempt(
-            lambda: triage.forward(item, current_user, form.unit.data, form.comment.data),
-            success=_("The item is forwarded; routing runs again in the new unit."),
-        )
-    else:
-        flash(_("Choose a unit and say why."), "error")
-    return _back(item)
+    return _item_action(
+        item_id,
+        form,
+        lambda item, f: triage.forward(item, current_user, f.unit.data, f.comment.data),
+        success=_("The item is forwarded; routing runs again in the new unit."),
+        missing=_("Choose a unit and say why."),
+    )
 
 
 @bp.post("/items/<int:item_id>/merge")
 def merge(item_id: int):
-    item = _item(item_id)
-    form = MergeForm()
-    if form.validate_on_submit():
-        attempt(
-            lambda: triage.merge(item, current_user, form.into.data),
-            success=_("Merged: supports, followers and comments are with the original now."),
-        )
-    else:
-        flash(_("Give the number of the original idea."), "error")
-    return _back(item)
+    return _item_action(
+        item_id,
+        MergeForm(),
+        lambda item, f: triage.merge(item, current_user, f.into.data),
+        success=_("Merged: supports, followers and comments are with the original now."),
+        missing=_("Give the number of the original idea."),
+    )
 
 
 @bp.post("/items/<int:item_id>/delegate")
 def delegate(item_id: int):
-    item = _item(item_id)
-    form = DelegateForm()
-    if form.validate_on_submit():
-        attempt(
-            lambda: triage.delegate(item, current_user, form.email.data),
-            success=_("Delegated. You stay accountable and see every change."),
-        )
-    else:
-        flash(_("Give the employee's e-mail address."), "error")
-    return _back(item)
+    return _item_action(
+        item_id,
+        DelegateForm(),
+        lambda item, f: triage.delegate(item, current_user, f.email.data),
+        success=_("Delegated. You stay accountable and see every change."),
+        missing=_("Give the employee's e-mail address."),
+    )

@@ -11,15 +11,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
-import subprocess
-import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from tests.servers import clean_env, run_cli, serving
 from tests.smtp import free_port
 
 try:
@@ -28,7 +25,6 @@ except ImportError:  # pragma: no cover - reported as a skip below
     Page = None
     sync_playwright = None
 
-IDEAS = [sys.executable, "-m", "ideas.cli"]
 DEMO_PASSWORD = "ljungby-demo"
 CHROMIUM = os.environ.get("IDEAS_TEST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 # As the machine's notes say: without these, Chromium tries the network at every start.
@@ -58,14 +54,6 @@ PEOPLE = {
 }
 
 
-def _run(env, *args):
-    done = subprocess.run(  # noqa: S603
-        [*IDEAS, *args], env=env, capture_output=True, text=True, timeout=300, check=False
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    return done.stdout
-
-
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """The product as `make run` serves it, on a free port: ``(base_url, instance)``."""
@@ -74,38 +62,18 @@ def live_server(tmp_path_factory):
     instance = tmp_path_factory.mktemp("browser-instance")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("IDEAS_")}
-    env.update(IDEAS_INSTANCE_PATH=str(instance), IDEAS_BASE_URL=base)
-    _run(env, "db", "upgrade")
-    _run(env, "demo")
-    log = open(instance / "server.log", "wb")  # noqa: SIM115 - closed with the server
-    server = subprocess.Popen(  # noqa: S603
-        [*IDEAS, "serve", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/healthz", timeout=5) as r:  # noqa: S310
-                    if json.loads(r.read())["checks"]["database"] == "ok":
-                        break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise
-                time.sleep(0.3)
+    env = clean_env(IDEAS_INSTANCE_PATH=str(instance), IDEAS_BASE_URL=base)
+    run_cli(env, "db", "upgrade")
+    run_cli(env, "demo")
+
+    def ready() -> bool:
+        with urllib.request.urlopen(base + "/healthz", timeout=5) as response:  # noqa: S310
+            return json.loads(response.read())["checks"]["database"] == "ok"
+
+    with serving(
+        env, ["serve", "--port", str(port), "--workers", "2"], instance / "server.log", ready
+    ):
         yield base, instance
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=40)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
-        log.close()
 
 
 @pytest.fixture(scope="session")

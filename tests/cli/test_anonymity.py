@@ -14,9 +14,6 @@ import http.client
 import io
 import os
 import re
-import signal
-import subprocess
-import sys
 import time
 import uuid
 from http.cookies import SimpleCookie
@@ -24,6 +21,7 @@ from http.cookies import SimpleCookie
 import pytest
 from PIL import Image
 
+from tests.servers import clean_env, run_cli, serving
 from tests.smtp import free_port
 
 pytestmark = pytest.mark.skipif(
@@ -31,7 +29,6 @@ pytestmark = pytest.mark.skipif(
     reason="runs once, in the SQLite pass: it searches the database file itself",
 )
 
-IDEAS = [sys.executable, "-m", "ideas.cli"]
 PASSWORD = "correct horse battery"
 LOGIN_FROM = "127.0.0.66"
 REPORT_FROM = "127.0.0.77"
@@ -101,62 +98,25 @@ def photo(model: str) -> bytes:
     return out.getvalue()
 
 
-def _run(env, *args):
-    result = subprocess.run(  # noqa: S603
-        [*IDEAS, *args], env=env, capture_output=True, text=True, timeout=120, check=False
-    )
-    assert result.returncode == 0, result.stderr
-
-
 @pytest.fixture
 def server(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("IDEAS_")}
     port = free_port()
-    env.update(
+    env = clean_env(
         IDEAS_INSTANCE_PATH=str(tmp_path / "instance"), IDEAS_BASE_URL=f"http://127.0.0.1:{port}"
     )
-    _run(env, "db", "upgrade")
+    run_cli(env, "db", "upgrade")
     for email, role in (("anna@example.se", "employee"), ("vb@example.se", "case_handler")):
-        _run(
-            env,
-            "users",
-            "create",
-            "--email",
-            email,
-            "--name",
-            email.split("@")[0],
-            "--password",
-            PASSWORD,
-            "--role",
-            role,
-        )
+        name = email.split("@")[0]
+        run_cli(env, "users", "create", "--email", email, "--name", name,
+                "--password", PASSWORD, "--role", role)  # fmt: skip
     log_path = tmp_path / "server.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(  # noqa: S603
-            [*IDEAS, "serve", "--web-only", "--port", str(port), "--workers", "1"],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if Browser(port, "127.0.0.1").request("GET", "/healthz")[0] == 200:
-                        break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.2)
-            yield port, tmp_path / "instance", log_path
-        finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=40)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+    with serving(
+        env,
+        ["serve", "--web-only", "--port", str(port), "--workers", "1"],
+        log_path,
+        lambda: Browser(port, "127.0.0.1").request("GET", "/healthz")[0] == 200,
+    ):
+        yield port, tmp_path / "instance", log_path
 
 
 def test_an_anonymous_report_leaves_no_trace_of_its_words_or_its_reporter(server):

@@ -5,32 +5,14 @@ manager's e-mail written, by separate processes."""
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from tests.servers import clean_env, run_cli, serving
 from tests.smtp import free_port
-
-IDEAS = [sys.executable, "-m", "ideas.cli"]
-
-
-def _run(env, *args):
-    result = subprocess.run(
-        [*IDEAS, *args],
-        env=env,
-        capture_output=True,
-        text=True,  # noqa: S603
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
 
 
 def _get(url, token=None, data=None, method=None):
@@ -45,11 +27,10 @@ def _get(url, token=None, data=None, method=None):
 
 @pytest.fixture
 def embedded(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("IDEAS_")}
     port = free_port()
-    env.update(IDEAS_INSTANCE_PATH=str(tmp_path), IDEAS_BASE_URL=f"http://127.0.0.1:{port}")
-    _run(env, "db", "upgrade")
-    _run(
+    env = clean_env(IDEAS_INSTANCE_PATH=str(tmp_path), IDEAS_BASE_URL=f"http://127.0.0.1:{port}")
+    run_cli(env, "db", "upgrade")
+    run_cli(
         env,
         "users",
         "create",
@@ -62,7 +43,7 @@ def embedded(tmp_path):
         "--role",
         "manager",
     )
-    _run(
+    run_cli(
         env,
         "units",
         "create",
@@ -73,7 +54,7 @@ def embedded(tmp_path):
         "--manager",
         "chef@example.se",
     )
-    _run(
+    run_cli(
         env,
         "users",
         "create",
@@ -86,35 +67,16 @@ def embedded(tmp_path):
         "--unit",
         "VOO",
     )
-    token = _run(env, "tokens", "create", "--email", "anna@example.se").strip().splitlines()[-1]
-    log = open(tmp_path / "server.log", "wb")  # noqa: SIM115 - closed after the server
-    server = subprocess.Popen(  # noqa: S603
-        [*IDEAS, "serve", "--port", str(port), "--workers", "1"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    token = run_cli(env, "tokens", "create", "--email", "anna@example.se").strip().splitlines()[-1]
     base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if _get(base + "/healthz")[0] == 200:
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
+    with serving(
+        env,
+        ["serve", "--port", str(port), "--workers", "1"],
+        tmp_path / "server.log",
+        lambda: _get(base + "/healthz")[0] == 200,
+        timeout=60,
+    ):
         yield base, token, Path(tmp_path)
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=40)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
-        log.close()
 
 
 def test_serve_routes_a_submitted_idea_with_its_own_worker(embedded):

@@ -169,31 +169,30 @@ def _any_item_or_404(item_id: int) -> Item:
     return item
 
 
-@bp.post("/ideas/<int:item_id>/forward")
-def forward(item_id: int):
+def _triage(item_id: int, body_model, action):
+    """A manager's action on an idea or concern: parse, act, commit, answer the item."""
     item = _any_item_or_404(item_id)
-    body = parse_body(Forwarding)
-    triage.forward(item, api_user(), body.unit, body.comment)
+    body = parse_body(body_model)
+    action(item, body)
     db.session.commit()
     return _detail(item_id, Kind(item.kind))
+
+
+@bp.post("/ideas/<int:item_id>/forward")
+def forward(item_id: int):
+    return _triage(
+        item_id, Forwarding, lambda item, b: triage.forward(item, api_user(), b.unit, b.comment)
+    )
 
 
 @bp.post("/ideas/<int:item_id>/merge")
 def merge(item_id: int):
-    item = _any_item_or_404(item_id)
-    body = parse_body(Merging)
-    triage.merge(item, api_user(), body.into)
-    db.session.commit()
-    return _detail(item_id, Kind(item.kind))
+    return _triage(item_id, Merging, lambda item, b: triage.merge(item, api_user(), b.into))
 
 
 @bp.post("/ideas/<int:item_id>/delegate")
 def delegate(item_id: int):
-    item = _any_item_or_404(item_id)
-    body = parse_body(Delegation)
-    triage.delegate(item, api_user(), body.email)
-    db.session.commit()
-    return _detail(item_id, Kind(item.kind))
+    return _triage(item_id, Delegation, lambda item, b: triage.delegate(item, api_user(), b.email))
 
 
 @bp.post("/ideas/<int:item_id>/adopt")
