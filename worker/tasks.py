@@ -72,8 +72,11 @@ def send_email(email_id: int, outbox_id: int | None = None) -> None:
 @shared_task(name="ideas.sweep_outbox")
 def sweep_outbox() -> int:
     """Hand on what the broker never got, and send e-mail left unsent."""
-    sent = outbox.sweep()
+    stale = outbox.claim_stale()
     db.session.commit()
+    # A message the broker refuses now waits for the sweep after next: it was marked
+    # relayed, and is re-sent once it has waited OUTBOX_SWEEP_AFTER_SECONDS again.
+    sent = outbox.publish(stale)
     from datetime import timedelta
 
     left = mail.pending_email_ids(

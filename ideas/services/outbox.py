@@ -69,8 +69,12 @@ def publish(messages: list[tuple[int, str, dict]]) -> int:
     return sent
 
 
-def sweep(limit: int = 500) -> int:
-    """Re-send what has waited too long for a worker. Returns how many were sent."""
+def claim_stale(limit: int = 500) -> list[tuple[int, str, dict]]:
+    """Mark what has waited too long for a worker as relayed now, and return it to be
+    handed on once this transaction commits (``publish``).
+
+    Publishing only after the commit matters on SQLite: a worker may finish the task
+    at once, and a transaction that read before that commit could no longer write."""
     wait = timedelta(seconds=current_app.config["OUTBOX_SWEEP_AFTER_SECONDS"])
     cutoff = clock.now() - wait
     rows = db.session.scalars(
@@ -83,14 +87,11 @@ def sweep(limit: int = 500) -> int:
         .order_by(OutboxMessage.id)
         .limit(limit)
     ).all()
-    if not rows:
-        return 0
-    sent = publish([(r.id, r.task, r.args) for r in rows])
     now = clock.now()
-    for row in rows[:sent]:
+    for row in rows:
         row.relayed_at = now
         row.attempts += 1
-    return sent
+    return [(r.id, r.task, dict(r.args)) for r in rows]
 
 
 @event.listens_for(Session, "after_flush")
