@@ -6,6 +6,7 @@ PORT ?= 5000
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+AXE := tests/browser/node_modules/.installed
 
 .PHONY: run test lint translations
 
@@ -17,7 +18,7 @@ run: $(VENV)/.installed
 	$(BIN)/ideas serve --port $(PORT)
 
 # The SQLite run sees neither test database nor test broker: it is the embedded path.
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev $(AXE)
 	@status=0; \
 	echo "== tests on SQLite"; \
 	env -u IDEAS_TEST_DATABASE_URL -u IDEAS_TEST_BROKER_URL $(BIN)/pytest $(PYTEST_ARGS) || status=1; \
@@ -26,6 +27,14 @@ test: $(VENV)/.installed-dev
 		$(BIN)/pytest $(PYTEST_ARGS) || status=1; \
 	fi; \
 	exit $$status
+
+# axe-core, which the browser tests inject to check accessibility (from the npm registry).
+$(AXE): tests/browser/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix tests/browser --no-audit --no-fund --silent && touch $@; \
+	else \
+		echo "npm not found: the accessibility tests will be skipped"; \
+	fi
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
