@@ -6,17 +6,52 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from ideas.extensions import db
+from ideas.extensions import db, limiter
 from ideas.forms import ActionForm, LoginForm
-from ideas.security import public, safe_next_url
+from ideas.security import client_key, keyed_hash, public, safe_next_url
 from ideas.services import reports
 from ideas.services.accounts import authenticate
 
 bp = Blueprint("auth", __name__)
 
 
+def _login_client() -> str:
+    return client_key("login")
+
+
+def _login_account() -> str:
+    # Lower-cased as accounts are looked up: "Anna@" and "anna@" share one budget.
+    return keyed_hash("login-account", request.form.get("email", "").strip().lower())
+
+
+def _failed(response) -> bool:
+    return response.status_code != 302  # a login that worked redirects
+
+
+def _wait_message() -> str:
+    return _("Too many failed attempts to log in. Wait a while, then try again.")
+
+
+# Guessing passwords is slowed per client and per account (one account cannot be tried
+# from many addresses either); only failed attempts count.
 @bp.route("/login", methods=["GET", "POST"])
 @public
+@limiter.limit(
+    "10 per minute;50 per hour",
+    key_func=_login_client,
+    scope="login-client",
+    deduct_when=_failed,
+    methods=["POST"],
+    error_message=_wait_message,
+)
+@limiter.limit(
+    "5 per minute;30 per hour",
+    key_func=_login_account,
+    scope="login-account",
+    deduct_when=_failed,
+    methods=["POST"],
+    error_message=_wait_message,
+)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("ideas.index"))
