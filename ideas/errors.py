@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+import contextlib
+import logging
+
+from flask import Flask, g, jsonify, render_template, request
+from flask_babel import gettext as _
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from ideas.extensions import db
+from ideas.extensions import db, login_manager
+
+log = logging.getLogger(__name__)
+# How long a client is asked to wait before trying again while the database is away.
+RETRY_AFTER_SECONDS = 10
 
 
 def wants_json() -> bool:
@@ -44,3 +54,25 @@ def register_errorhandlers(app: Flask) -> None:
         if wants_json():
             return json_error(500, "Internal server error.")
         return render_template("errors/500.html"), 500
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(PoolTimeoutError)
+    def _database_unavailable(error):
+        """The database cannot be reached (restarting, failing over, overloaded): 503,
+        not a 500 with a trace. The transaction is rolled back: nothing is written half-way."""
+        log.warning("database unavailable: %s", type(error.__cause__ or error).__name__)
+        with contextlib.suppress(Exception):  # the connection is gone; the pool drops it
+            db.session.rollback()
+        if wants_json():
+            response = json_error(
+                503, "The database is unavailable right now. Try again in a moment."
+            )
+        else:
+            # The page must not ask the database who is logged in: it is the one away.
+            g._login_user = login_manager.anonymous_user()
+            detail = _("The database cannot be reached right now.")
+            response = render_template("errors/500.html", detail=detail), 503
+            response = app.make_response(response)
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response

@@ -63,7 +63,11 @@ def celery_init_app(app: Flask) -> Celery:
             "worker_hijack_root_logger": False,
             "beat_schedule_filename": os.path.join(app.instance_path, "celerybeat-schedule"),
             "beat_schedule": {
-                "sweep-outbox": {"task": "ideas.sweep_outbox", "schedule": 60.0},
+                "sweep-outbox": {
+                    "task": "ideas.sweep_outbox",
+                    # IDEAS_OUTBOX_SWEEP_INTERVAL_SECONDS: shorter in the scale tests.
+                    "schedule": float(app.config.get("OUTBOX_SWEEP_INTERVAL_SECONDS", 60)),
+                },
                 "check-deadlines": {"task": "ideas.check_deadlines", "schedule": crontab(minute=5)},
                 "purge-reports": {"task": "ideas.purge_reports", "schedule": crontab(minute=35)},
                 "digests": {

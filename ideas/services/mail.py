@@ -4,13 +4,15 @@ twice and nothing is lost when SMTP or a worker fails."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import time
 from datetime import timedelta
 
 from flask import current_app, render_template
 from flask_babel import force_locale
 from sqlalchemy import and_, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from ideas import clock, mailer
 from ideas.extensions import db
@@ -112,40 +114,45 @@ def deliver(email_ids: list[int]) -> int:
     """Send recorded e-mails once each, over one connection. Returns how many were sent.
 
     This is a unit of work of its own (called from a task or a command, never inside
-    a request): it commits the claim before talking to the SMTP server, and commits
-    again once the server has accepted the messages. Messages that fail go back to
+    a request): it commits the claim before talking to the SMTP server, and marks each
+    message sent (a commit) as soon as the server has accepted it. Messages that fail go back to
     pending with the error kept, and ``DeliveryFailed`` is raised so the task retries.
     """
     emails = _claim(email_ids)
+    # Plain values: the objects expire at each commit below.
+    messages = [
+        (
+            e.id,
+            {
+                "to": e.recipient,
+                "subject": e.subject,
+                "text": e.body_text,
+                "html": e.body_html,
+                "headers": e.headers,
+            },
+        )
+        for e in emails
+    ]
     db.session.commit()
-    if not emails:
+    if not messages:
         return 0
     sent_ids: list[int] = []
+    accepted: list[int] = []
     error: Exception | None = None
     try:
         with mailer.transport() as transport:
-            for email in emails:
-                transport.send(
-                    mailer.build_message(
-                        to=email.recipient,
-                        subject=email.subject,
-                        text=email.body_text,
-                        html=email.body_html,
-                        headers=email.headers,
-                    )
-                )
-                sent_ids.append(email.id)
+            for email_id, parts in messages:
+                transport.send(mailer.build_message(**parts))
+                accepted.append(email_id)
+                # Marked sent as soon as the server has it: a process killed later in
+                # the batch leaves only unsent messages to send again, not sent ones.
+                _mark_sent(email_id)
+                sent_ids.append(email_id)
     except Exception as exc:  # SMTP, network, disk: the rest waits for a retry
         error = exc
-    now = clock.now()
-    if sent_ids:
-        db.session.execute(
-            update(Email)
-            .where(Email.id.in_(sent_ids))
-            .values(status="sent", sent_at=now, last_error="")
-            .execution_options(synchronize_session=False)
-        )
-    failed = [e.id for e in emails if e.id not in set(sent_ids)]
+    # A message the server accepted but that could not be marked stays claimed: it is
+    # not handed out again before its claim times out.
+    failed = [email_id for email_id, _parts in messages if email_id not in set(accepted)]
     if failed:
         db.session.execute(
             update(Email)
@@ -158,6 +165,33 @@ def deliver(email_ids: list[int]) -> int:
         log.warning("%d e-mail(s) not sent, will retry: %s", len(failed), error)
         raise DeliveryFailed(str(error)) from error
     return len(sent_ids)
+
+
+def _mark_sent(email_id: int) -> None:
+    """Record that the SMTP server has this message, retrying while the database is away
+    (a restart, a failover) for up to half the claim timeout: until the claim times out
+    no other worker takes the message, so a record made by then keeps it from going out
+    a second time."""
+    deadline = time.monotonic() + current_app.config["EMAIL_CLAIM_TIMEOUT_SECONDS"] / 2
+    delay = 0.2
+    while True:
+        try:
+            db.session.execute(
+                update(Email)
+                .where(Email.id == email_id)
+                .values(status="sent", sent_at=clock.now(), last_error="")
+                .execution_options(synchronize_session=False)
+            )
+            db.session.commit()
+            return
+        except (OperationalError, InterfaceError):
+            with contextlib.suppress(Exception):
+                db.session.rollback()
+            if time.monotonic() + delay > deadline:
+                raise
+            log.warning("e-mail %s sent; the database is away, marking it again", email_id)
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
 
 
 def pending_email_ids(older_than: timedelta, limit: int = 1000) -> list[int]:

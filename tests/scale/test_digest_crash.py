@@ -1,0 +1,123 @@
+"""A digest run killed half-way (SIGKILL after its first batch is sent), then run
+again, sends each user's digest once: counted per recipient at the SMTP server."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+from tests.scale.topology import (
+    fresh_database,
+    require_services,
+    site_env,
+    smtp_server,
+    sql,
+    wait_until,
+)
+from tests.servers import IDEAS, run_cli
+
+pytestmark = pytest.mark.services
+USERS = 30
+BATCH = 5
+CLAIM_TIMEOUT = 3
+
+
+def _seed(database: str, broker: str, instance) -> None:
+    """One unit of USERS weekly readers, and a new idea in it for their digests."""
+    from ideas import create_app
+    from ideas.extensions import db
+    from ideas.services import accounts, items
+
+    app = create_app(
+        {
+            "DATABASE_URL": database,
+            "BROKER_URL": broker,
+            "INSTANCE_PATH": str(instance),
+            "SECRET_KEY": "seed",
+            "OUTBOX_RELAY": False,
+        }
+    )
+    with app.app_context():
+        accounts.create_unit(code="VOO", name="Vård och omsorg")
+        people = [
+            accounts.create_user(
+                email=f"reader{n:02d}@example.se",
+                name=f"Reader {n}",
+                password=None,
+                role="employee",
+                unit_code="VOO",
+            )
+            for n in range(USERS)
+        ]
+        for person in people:
+            person.digest_frequency = "weekly"
+        db.session.flush()
+        items.submit_idea(
+            people[0], title="Nyckelskåp", description="Koder.", unit="VOO", values=["Vi vill"]
+        )
+        db.session.commit()
+        db.engine.dispose()
+
+
+def test_a_digest_run_killed_half_way_and_run_again_sends_each_digest_once(tmp_path):
+    database_server, broker_server = require_services()
+    smtp = smtp_server(delay=0.25)
+    try:
+        with fresh_database(database_server) as database:
+            env = site_env(
+                tmp_path / "cli",
+                database,
+                broker_server,
+                smtp.url,
+                IDEAS_DIGEST_BATCH_SIZE=str(BATCH),
+                IDEAS_EMAIL_CLAIM_TIMEOUT_SECONDS=str(CLAIM_TIMEOUT),
+            )
+            run_cli(env, "db", "upgrade")
+            _seed(database, broker_server, tmp_path / "seed")
+            inbox = smtp.inbox
+
+            first = subprocess.Popen(  # noqa: S603
+                [*IDEAS, "digest", "run", "--frequency", "weekly"],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            try:
+                wait_until(lambda: len(inbox.messages) >= BATCH + 1, 60, "the first batch is sent")
+            finally:
+                os.killpg(first.pid, signal.SIGKILL)
+                first.wait(timeout=30)
+            before = len(inbox.messages)
+            time.sleep(CLAIM_TIMEOUT + 1)  # the killed run's claims have timed out
+
+            output = run_cli(env, "digest", "run", "--frequency", "weekly", timeout=120)
+            time.sleep(1)
+            expected = {
+                r[0]
+                for r in sql(
+                    database,
+                    "SELECT e.recipient FROM digest_deliveries d "
+                    "JOIN emails e ON e.id = d.email_id",
+                )
+            }
+            counts = inbox.per_recipient()
+            twice = {k: v for k, v in counts.items() if v > 1}
+            missing = expected - set(counts)
+            summary = (
+                f"{USERS} weekly readers, batches of {BATCH}, SMTP 0.25 s per message: "
+                f"killed the run after {before} sent; the second run said "
+                f"{output.strip().splitlines()[-1]}; {len(expected)} digests recorded, "
+                f"{sum(counts.values())} received by {len(counts)} recipients, "
+                f"{len(twice)} twice, {len(missing)} missing"
+            )
+            print(summary)
+            assert len(expected) == USERS - 1, summary  # the author has no news of their own
+            assert not twice, f"{twice}; {summary}"
+            assert not missing, f"{sorted(missing)}; {summary}"
+    finally:
+        smtp.stop()
