@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 AXE := tests/browser/node_modules/.installed
 
-.PHONY: run test lint translations
+.PHONY: run test lint translations bench
 
 # Links in e-mails point at the server make run starts, unless told otherwise.
 run: export IDEAS_BASE_URL ?= http://127.0.0.1:$(PORT)
@@ -21,10 +21,10 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-dev $(AXE)
 	@status=0; \
 	echo "== tests on SQLite"; \
-	env -u IDEAS_TEST_DATABASE_URL -u IDEAS_TEST_BROKER_URL $(BIN)/pytest $(PYTEST_ARGS) || status=1; \
+	env -u IDEAS_TEST_DATABASE_URL -u IDEAS_TEST_BROKER_URL $(BIN)/pytest -m "not services" $(PYTEST_ARGS) || status=1; \
 	if [ -n "$${IDEAS_TEST_DATABASE_URL:-}" ]; then \
 		echo "== tests on $${IDEAS_TEST_DATABASE_URL%%:*}"; \
-		$(BIN)/pytest $(PYTEST_ARGS) || status=1; \
+		$(BIN)/pytest -m "not services" $(PYTEST_ARGS) || status=1; \
 	fi; \
 	exit $$status
 
@@ -61,3 +61,9 @@ translations: $(VENV)/.installed-dev
 	$(BIN)/pybabel update -i ideas/translations/messages.pot -d ideas/translations \
 		--no-fuzzy-matching --ignore-obsolete --width 100
 	$(BIN)/pybabel compile -d ideas/translations
+
+# The benchmark (not part of make test; bench/README.md): loads ideas_bench on the
+# PostgreSQL at BENCH_DATABASE_URL once, then measures and writes bench/RESULTS.md.
+bench: $(VENV)/.installed-dev
+	$(BIN)/python bench/load.py --if-empty
+	$(BIN)/python -m bench.run

@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, load_only
 
 from ideas import clock
 from ideas.extensions import db
@@ -99,6 +99,27 @@ class Digest:
         return not (self.news or self.unit_ideas or self.queue or self.implemented)
 
 
+# What a digest shows of an item (templates/email/digest.*: title, link, status, the
+# nearest deadline) and what compose() sorts by: only these are loaded, so that a batch
+# of managers with thousands of open items each stays small (bench/RESULTS.md).
+_SHOWN = load_only(
+    Item.id,
+    Item.kind,
+    Item.title,
+    Item.status,
+    Item.unit_id,
+    Item.author_id,
+    Item.assignee_id,
+    Item.created_at,
+    Item.first_answer_due,
+    Item.answered_at,
+    Item.decision_due,
+    Item.decided_at,
+    Item.evaluation_due,
+    Item.evaluated_at,
+)
+
+
 def compose(users: list[User], since: datetime, implemented: list[dict]) -> list[Digest]:
     """The digests of a batch of users, in three queries whatever the batch size."""
     ids = [u.id for u in users]
@@ -114,6 +135,7 @@ def compose(users: list[User], since: datetime, implemented: list[dict]) -> list
             Item.kind.in_([Kind.IDEA.value, Kind.CONCERN.value]),
             (HistoryEntry.actor_id.is_(None)) | (HistoryEntry.actor_id != Follow.user_id),
         )
+        .options(_SHOWN)
         .order_by(HistoryEntry.id)
     ).all()
     for user_id, entry, item in rows:
@@ -125,6 +147,7 @@ def compose(users: list[User], since: datetime, implemented: list[dict]) -> list
         for item in db.session.scalars(
             select(Item)
             .where(Item.kind == Kind.IDEA.value, Item.unit_id.in_(units), Item.created_at >= since)
+            .options(_SHOWN)
             .order_by(Item.created_at.desc())
         ):
             by_unit[item.unit_id].append(item)
@@ -135,6 +158,7 @@ def compose(users: list[User], since: datetime, implemented: list[dict]) -> list
     for item in db.session.scalars(
         select(Item)
         .where(Item.assignee_id.in_(ids), Item.status.in_(OPEN), Item.kind != Kind.REPORT.value)
+        .options(_SHOWN)
         .order_by(Item.first_answer_due)
     ):
         digests[item.assignee_id].queue.append(item)
@@ -189,10 +213,25 @@ def run(frequency: str, now: datetime | None = None) -> int:
         last_id = users[-1].id
         email_ids = _record_batch(compose(users, since, implemented), frequency, period, now)
         if email_ids:
-            sent += mail.deliver(email_ids)
+            sent += _deliver(email_ids)
         db.session.expunge_all()  # flat memory, whatever the number of users
     log.info("digest %s: %d sent", period, sent)
     return sent
+
+
+def _deliver(email_ids: list[int]) -> int:
+    """``mail.deliver`` for a batch, without reading each e-mail again after the
+    commit that claims the batch: the claim has just loaded them, as they are in the
+    database, and a commit would otherwise expire them, so that building each message
+    cost one more query (500 a batch; bench/RESULTS.md). The batch is expunged
+    right after, so nothing outlives it."""
+    session = db.session()
+    expire = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        return mail.deliver(email_ids)
+    finally:
+        session.expire_on_commit = expire
 
 
 def _record_batch(digests: list[Digest], frequency: str, period: str, now: datetime) -> list[int]:
