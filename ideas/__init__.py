@@ -69,6 +69,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from ideas.blueprints import (
+        about,
         admin,
         api,
         auth,
@@ -94,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(bank.bp)
     app.register_blueprint(triage.bp)
+    app.register_blueprint(about.bp)
     # The API authenticates with bearer tokens only, never the session cookie, so
     # cross-site requests cannot ride on a browser session: CSRF tokens do not apply.
     csrf.exempt(api.bp)

@@ -44,6 +44,11 @@ DEFAULTS = {
     # days after its first closing; attachments (encrypted) live in UPLOAD_FOLDER
     # (default: "uploads" in the instance folder).
     "REPORT_RETENTION_DAYS": 730,
+    # Behind a TLS proxy: how many proxies' X-Forwarded-* headers to trust (0: none).
+    "TRUSTED_PROXIES": 0,
+    # Rate-limit counters fall back to each process's memory while Redis is away.
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    "OUTBOX_SWEEP_INTERVAL_SECONDS": 60,
     "UPLOAD_FOLDER": None,
 }
 

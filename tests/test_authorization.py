@@ -119,6 +119,7 @@ TABLE = {
     ("api.delegate", "POST"): only(MANAGERS, 200, anonymous=401),
     # Anyone may adopt an implemented idea; this one is not implemented yet.
     ("api.adopt", "POST"): api(422),
+    ("about.accessibility", "GET"): everyone(200, 200),
     ("main.password", "GET"): everyone(200),
     ("main.password", "POST"): everyone(400),
     ("api.list_reports", "GET"): only({"case_handler"}, 200, anonymous=401),
@@ -287,6 +288,7 @@ def _request(  # noqa: PLR0913 - one argument per kind of thing a route names
         "main.my_items": "/me/items",
         "main.settings": "/settings",
         "main.password": "/settings/password",
+        "about.accessibility": "/accessibility",
         "triage.inbox": "/inbox",
         "dashboard.index": "/dashboard",
         "dashboard.export": "/dashboard/export.csv",

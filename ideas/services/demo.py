@@ -21,7 +21,7 @@ from sqlalchemy import select
 from ideas import clock
 from ideas.extensions import db
 from ideas.models import Item, Role, Unit, User
-from ideas.services import accounts, categories, items, passwords, routing
+from ideas.services import accounts, categories, items, passwords, reports, routing
 
 # Documented in the README; every demo account shares it.
 DEMO_PASSWORD = "ljungby-demo"  # noqa: S105 - a published demo password, not a secret
@@ -1045,6 +1045,9 @@ def load_demo() -> DemoSummary:
             email=email_for(name), name=name, password=None, role=role, unit_code=unit_code
         )
         user.password_hash = shared_hash
+        # A case handler's key pair now, so that reports filed before their first
+        # login are sealed to them too.
+        reports.ensure_handler_key(user, DEMO_PASSWORD)
         people[name] = user
         summary.users.append((str(role), user.email, name))
     # Units and users point at each other: the users are written first, then the units
