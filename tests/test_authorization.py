@@ -345,6 +345,31 @@ def _request(  # noqa: PLR0913 - one argument per kind of thing a route names
     return client.post(paths[endpoint], data=data)
 
 
+def request_as(  # noqa: PLR0913
+    app, org, role, user, endpoint, method, token, category, *, report_text: str = "Mutor"
+):
+    """One request to ``endpoint`` as ``role``, on fresh things (earlier requests changed
+    theirs): an idea, a routed concern, and a report with an attachment."""
+    idea = factories.idea(org.anna, unit="VOO").id
+    concern = items.submit_concern(
+        org.anna, title="Trasig lift", description="Hissen", unit="VOO", values=["Vi vill"]
+    )
+    routing.route_item(concern.id)
+    filed = reports.file_report(
+        {"what": report_text, "who": report_text, "name": report_text},
+        files=[reports.Upload(f"{report_text} bilaga\n".encode(), "bilaga.txt")],
+    )
+    entry = filed.report.entries[0]
+    client = app.test_client()
+    auth = Auth(client)
+    if user is not None:
+        auth.login(user.email)
+    return _request(
+        client, auth, role, user, endpoint, method, idea, token, concern.id, category.id,
+        filed.report.id, entry.id, entry.attachments[0].id,
+    )  # fmt: skip
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_who_gets_what(app, role, org):
     user = _users(org).get(role)
@@ -352,36 +377,7 @@ def test_who_gets_what(app, role, org):
     category = categories.create_category("IT-stöd", "IT")
     failures = []
     for (endpoint, method), expected in sorted(TABLE.items()):
-        idea = factories.idea(org.anna, unit="VOO").id  # fresh: earlier requests changed theirs
-        concern = items.submit_concern(
-            org.anna, title="Trasig lift", description="Hissen", unit="VOO", values=["Vi vill"]
-        )
-        routing.route_item(concern.id)
-        filed = reports.file_report(
-            {"what": "Mutor"}, files=[reports.Upload(b"Bilaga med text\n", "bilaga.txt")]
-        )
-        case = filed.report.id
-        entry = filed.report.entries[0].id
-        attachment = filed.report.entries[0].attachments[0].id
-        client = app.test_client()
-        auth = Auth(client)
-        if user is not None:
-            auth.login(user.email)
-        response = _request(
-            client,
-            auth,
-            role,
-            user,
-            endpoint,
-            method,
-            idea,
-            token,
-            concern.id,
-            category.id,
-            case,
-            entry,
-            attachment,
-        )
+        response = request_as(app, org, role, user, endpoint, method, token, category)
         want = expected[role]
         got = response.status_code
         if want == LOGIN:

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from ideas.services import categories, digest, items, reports, routing
-from tests import factories
-from tests.conftest import Auth
-from tests.test_authorization import ROLES, TABLE, _request, _users
+from ideas.services import categories, digest
+from tests.test_authorization import ROLES, TABLE, _users, request_as
 
 MARKER = "Sekretess-e41b9d"
 # Where the handler of the case reads it, and nowhere else.
@@ -26,34 +24,8 @@ def test_report_content_reaches_only_the_cases_handlers(app, role, org):
     category = categories.create_category("IT-stöd", "IT")
     leaks, shown = [], set()
     for endpoint, method in sorted(TABLE):
-        idea = factories.idea(org.anna, unit="VOO").id
-        concern = items.submit_concern(
-            org.anna, title="Trasig lift", description="Hissen", unit="VOO", values=["Vi vill"]
-        )
-        routing.route_item(concern.id)
-        filed = reports.file_report(
-            {"what": MARKER, "who": MARKER, "name": MARKER},
-            files=[reports.Upload(f"{MARKER} bilaga\n".encode(), "bilaga.txt")],
-        )
-        entry = filed.report.entries[0]
-        client = app.test_client()
-        auth = Auth(client)
-        if user is not None:
-            auth.login(user.email)
-        response = _request(
-            client,
-            auth,
-            role,
-            user,
-            endpoint,
-            method,
-            idea,
-            token,
-            concern.id,
-            category.id,
-            filed.report.id,
-            entry.id,
-            entry.attachments[0].id,
+        response = request_as(
+            app, org, role, user, endpoint, method, token, category, report_text=MARKER
         )
         if MARKER in response.get_data(as_text=True):
             if role == "case_handler" and endpoint in SHOWS_CONTENT:
