@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import force_locale, get_translations
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
+from jinja2 import pass_context
+from markupsafe import Markup
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, load_only
+from sqlalchemy.orm import Bundle, joinedload, load_only
 
 from ideas import clock
 from ideas.extensions import db
@@ -89,8 +93,8 @@ def unsubscribe(user: User) -> None:
 @dataclass
 class Digest:
     user: User
-    news: list[tuple[Item, HistoryEntry]] = field(default_factory=list)
-    unit_ideas: list[Item] = field(default_factory=list)
+    news: list[tuple] = field(default_factory=list)  # (item, entry): _ITEM_SHOWN, _ENTRY_SHOWN
+    unit_ideas: list = field(default_factory=list)  # _ITEM_SHOWN
     queue: list[Item] = field(default_factory=list)
     implemented: list[dict] = field(default_factory=list)
 
@@ -120,13 +124,20 @@ _SHOWN = load_only(
 )
 
 
+# What the news and the unit's new ideas show (templates/email/digest.*).
+_ITEM_SHOWN = Bundle("item", Item.id, Item.title)
+_ENTRY_SHOWN = Bundle("entry", HistoryEntry.action, HistoryEntry.to_status, HistoryEntry.comment)
+
+
 def compose(users: list[User], since: datetime, implemented: list[dict]) -> list[Digest]:
     """The digests of a batch of users, in three queries whatever the batch size."""
     ids = [u.id for u in users]
     digests = {u.id: Digest(user=u, implemented=implemented) for u in users}
-    # 1. What happened to items they submitted or follow (authors follow their own).
+    # 1. What happened to items they submitted or follow (authors follow their own),
+    # and 2. new ideas in their units: as plain rows of what the e-mail shows, not
+    # entities, which cost more to build than the rest of the message.
     rows = db.session.execute(
-        select(Follow.user_id, HistoryEntry, Item)
+        select(Follow.user_id, _ITEM_SHOWN, _ENTRY_SHOWN)
         .join(HistoryEntry, HistoryEntry.item_id == Follow.item_id)
         .join(Item, Item.id == Follow.item_id)
         .where(
@@ -135,24 +146,21 @@ def compose(users: list[User], since: datetime, implemented: list[dict]) -> list
             Item.kind.in_([Kind.IDEA.value, Kind.CONCERN.value]),
             (HistoryEntry.actor_id.is_(None)) | (HistoryEntry.actor_id != Follow.user_id),
         )
-        .options(_SHOWN)
         .order_by(HistoryEntry.id)
     ).all()
-    for user_id, entry, item in rows:
+    for user_id, item, entry in rows:
         digests[user_id].news.append((item, entry))
-    # 2. New ideas in their units.
     units = {u.unit_id for u in users if u.unit_id}
-    by_unit: dict[int, list[Item]] = defaultdict(list)
+    by_unit: dict[int, list] = defaultdict(list)
     if units:
-        for item in db.session.scalars(
-            select(Item)
+        for unit_id, author_id, item in db.session.execute(
+            select(Item.unit_id, Item.author_id, _ITEM_SHOWN)
             .where(Item.kind == Kind.IDEA.value, Item.unit_id.in_(units), Item.created_at >= since)
-            .options(_SHOWN)
             .order_by(Item.created_at.desc())
         ):
-            by_unit[item.unit_id].append(item)
+            by_unit[unit_id].append((author_id, item))
     for digest in digests.values():
-        own = [i for i in by_unit.get(digest.user.unit_id, []) if i.author_id != digest.user.id]
+        own = [i for a, i in by_unit.get(digest.user.unit_id, []) if a != digest.user.id]
         digest.unit_ideas = own[:LIST_LIMIT]
     # 3. A manager's queue: open items they have, nearest deadline first.
     for item in db.session.scalars(
@@ -165,10 +173,8 @@ def compose(users: list[User], since: datetime, implemented: list[dict]) -> list
     return list(digests.values())
 
 
-def _subject(digest: Digest):
-    return lambda: _l(
-        "Your digest from %(org)s's idea system", org=current_app.config["ORGANISATION_NAME"]
-    )
+def _SUBJECT():  # noqa: N802 - a constant, in the recipient's language
+    return _l("Your digest from %(org)s's idea system", org=current_app.config["ORGANISATION_NAME"])
 
 
 def run(frequency: str, now: datetime | None = None) -> int:
@@ -191,6 +197,7 @@ def run(frequency: str, now: datetime | None = None) -> int:
         )
     ]
     sent = _deliver_left_over(period)  # a run after a crash first finishes what it recorded
+    renderer = _Renderer(frequency)
     last_id = 0
     while True:
         users = list(
@@ -211,77 +218,120 @@ def run(frequency: str, now: datetime | None = None) -> int:
         if not users:
             break
         last_id = users[-1].id
-        email_ids = _record_batch(compose(users, since, implemented), frequency, period, now)
+        digests = compose(users, since, implemented)
+        email_ids = _record_batch(digests, renderer, frequency, period, now)
+        del digests, users
         if email_ids:
-            sent += _deliver(email_ids)
+            sent += mail.deliver(email_ids)
         db.session.expunge_all()  # flat memory, whatever the number of users
     log.info("digest %s: %d sent", period, sent)
     return sent
 
 
-def _deliver(email_ids: list[int]) -> int:
-    """``mail.deliver`` for a batch, without reading each e-mail again after the
-    commit that claims the batch: the claim has just loaded them, as they are in the
-    database, and a commit would otherwise expire them, so that building each message
-    cost one more query (500 a batch; bench/RESULTS.md). The batch is expunged
-    right after, so nothing outlives it."""
-    session = db.session()
-    expire = session.expire_on_commit
-    session.expire_on_commit = False
-    try:
-        return mail.deliver(email_ids)
-    finally:
-        session.expire_on_commit = expire
+def _gettext(translations):
+    """``_()`` for the templates, straight from one language's catalogue: what
+    Flask-Babel's looks up again at every call (the locale, then the catalogue),
+    the same for every message of a batch. Formats and escapes as Jinja's
+    "newstyle" gettext does."""
+
+    @pass_context
+    def gettext(context, message, **variables):
+        translated = translations.gettext(message)
+        if context.eval_ctx.autoescape:
+            translated = Markup(translated)  # noqa: S704 - our own catalogue, as Jinja does
+        return translated % variables
+
+    return gettext
 
 
-def _record_batch(digests: list[Digest], frequency: str, period: str, now: datetime) -> list[int]:
-    emails = []
+class _Renderer:
+    """The digest's templates, and the context every digest in one language shares
+    (the organisation's name, the subject, the catalogue), worked out once a run,
+    not once a message; what ``render_template`` would add besides (the request,
+    the session, the signed-in user) a digest has none of."""
+
+    def __init__(self, frequency: str):
+        env = current_app.jinja_env
+        self.frequency = frequency
+        self.text = env.get_template("email/digest.txt")
+        self.html = env.get_template("email/digest.html")
+        self.shared: dict[str, dict] = {}
+
+    @contextmanager
+    def language(self, locale: str):
+        with force_locale(locale):
+            if locale not in self.shared:
+                context: dict = {}
+                current_app.update_template_context(context)
+                context["subject"] = str(_SUBJECT())
+                context["base_url"] = current_app.config["BASE_URL"]
+                context["frequency"] = self.frequency
+                context["gettext"] = _gettext(get_translations())
+                self.shared[locale] = context
+            yield self.shared[locale]
+
+    def render(self, shared: dict, digest: Digest, unsubscribe_url: str) -> tuple[str, str]:
+        context = {
+            **shared,
+            "user": digest.user,
+            "digest": digest,
+            "unsubscribe_url": unsubscribe_url,
+        }
+        return self.text.render(context), self.html.render(context)
+
+
+def _record_batch(
+    digests: list[Digest], renderer: _Renderer, frequency: str, period: str, now: datetime
+) -> list[int]:
+    """Render and record the batch's e-mails and deliveries, in one commit. Returns the
+    ids of the e-mails to send (none when a concurrent run recorded these users)."""
+    by_locale: dict[str, list[Digest]] = defaultdict(list)
     for digest in digests:
-        email = None
         if not digest.empty:
-            user = digest.user
-            token = unsubscribe_token(user)
-            link = f"{current_app.config['BASE_URL']}/unsubscribe/{token}"
-            subject, text, html = mail.render_email(
-                "digest",
-                user,
-                _subject(digest),
-                digest=digest,
-                unsubscribe_url=link,
-                frequency=frequency,
-            )
-            email = Email(
-                event_key=f"digest:{period}:{user.id}",
-                recipient=user.email,
-                user_id=user.id,
-                subject=subject,
-                body_text=text,
-                body_html=html,
-                headers={
-                    "List-Unsubscribe": f"<{link}>",
-                    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-                },
-                created_at=now,
-            )
-            emails.append(email)
-        db.session.add(
-            DigestDelivery(
-                user_id=digest.user.id,
-                frequency=frequency,
-                period=period,
-                email=email,
-                created_at=now,
-            )
+            by_locale[mail.user_locale(digest.user)].append(digest)
+    emails: dict[int, Email] = {}
+    base_url = current_app.config["BASE_URL"]
+    for locale, group in by_locale.items():
+        with renderer.language(locale) as shared:
+            for digest in group:
+                user = digest.user
+                link = f"{base_url}/unsubscribe/{unsubscribe_token(user)}"
+                text, html = renderer.render(shared, digest, link)
+                emails[user.id] = Email(
+                    event_key=f"digest:{period}:{user.id}",
+                    recipient=user.email,
+                    user_id=user.id,
+                    subject=shared["subject"],
+                    body_text=text,
+                    body_html=html,
+                    headers={
+                        "List-Unsubscribe": f"<{link}>",
+                        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                    },
+                    created_at=now,
+                )
+    db.session.add_all(emails.values())
+    db.session.add_all(
+        DigestDelivery(
+            user_id=digest.user.id,
+            frequency=frequency,
+            period=period,
+            email=emails.get(digest.user.id),
+            created_at=now,
         )
-    db.session.add_all(emails)
+        for digest in digests
+    )
     try:
+        db.session.flush()
+        # Read before the commit expires them: after it, each would be a SELECT.
+        email_ids = [email.id for email in emails.values()]
         db.session.commit()
     except IntegrityError:
         # Another run recorded some of these users first: it sends theirs.
         db.session.rollback()
         log.info("digest %s: a batch was recorded by a concurrent run", period)
         return []
-    return [e.id for e in emails]
+    return email_ids
 
 
 def _deliver_left_over(period: str) -> int:

@@ -111,7 +111,7 @@ def test_queries_grow_with_batches_not_users(app, org, count_queries, monkeypatc
     week_of_activity(org)
     for n in range(12):
         factories.user(f"medarbetare{n}@example.se", unit="VOO")
-    db.session.flush()
+    db.session.commit()  # the set-up's own writes (and their data version) counted apart
     monkeypatch.setattr("ideas.services.mail.deliver", lambda ids: len(ids))
 
     def queries_for(batch_size):
@@ -126,3 +126,15 @@ def test_queries_grow_with_batches_not_users(app, org, count_queries, monkeypatc
     # The same 19 digests: in 2 batches of 10 and 2 batches of 16, the same queries.
     small, large = queries_for(10), queries_for(16)
     assert len(small) == len(large), "\n".join(s[:80] for s in small)
+
+
+def test_each_in_their_own_language_in_one_batch(org, smtp):
+    week_of_activity(org)
+    org.bo.locale = "en"
+    anna_email, bo_email = org.anna.email, org.bo.email
+    digest.run("weekly")
+    assert "Nytt om förslag du följer" in digest_to(smtp, anna_email)
+    (bo,) = smtp.to(bo_email)
+    assert bo["Subject"].startswith("Your digest")
+    assert "News on ideas you follow" in bo.get_body(("plain",)).get_content()
+    assert "Implemented ideas to learn from" in bo.get_body(("html",)).get_content()
