@@ -39,6 +39,7 @@ DEFAULTS = {
     "OUTBOX_SWEEP_AFTER_SECONDS": 60,
     "EMAIL_CLAIM_TIMEOUT_SECONDS": 300,
     "DIGEST_BATCH_SIZE": 500,
+    "PAGE_CACHE_SECONDS": 60,
     "DIGEST_HOUR": 7,
     # The whistleblowing channel: personal data of a closed case is deleted this many
     # days after its first closing; attachments (encrypted) live in UPLOAD_FOLDER
@@ -115,6 +116,8 @@ def load_config(app: Flask, config: dict | None) -> None:
     app.config.setdefault(
         "RATELIMIT_STORAGE_URI", broker if broker.startswith("redis") else "memory://"
     )
+    # So do stored pages (ideas/page_cache.py); without Redis, none are stored.
+    app.config.setdefault("PAGE_CACHE_URL", broker if broker.startswith("redis") else None)
     # Served over TLS, cookies travel over TLS only (unless set otherwise on purpose).
     if app.config["BASE_URL"].startswith("https://") and not (
         (config or {}).get("SESSION_COOKIE_SECURE") is False

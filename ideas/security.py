@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from ideas import page_cache
 from ideas.extensions import db, login_manager
 from ideas.models import User
 
@@ -141,6 +142,7 @@ def init_app(app: Flask) -> None:
             session.permanent = True
 
     app.before_request(_refuse_nul_characters)
+    page_cache.init_app(app)  # a stored page, before the login check loads the user
     app.before_request(_require_login)
     app.after_request(_security_headers)
 

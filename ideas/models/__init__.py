@@ -40,7 +40,14 @@ from ideas.models.reports import (
     SiteSecret,
 )
 from ideas.models.values import DEFAULT_VALUES, Behaviour, Value
-from ideas.models.work import Category, DeadlineNotice, DigestDelivery, Email, OutboxMessage
+from ideas.models.work import (
+    Category,
+    DataVersion,
+    DeadlineNotice,
+    DigestDelivery,
+    Email,
+    OutboxMessage,
+)
 
 __all__ = [
     "FollowupSession",
@@ -55,6 +62,7 @@ __all__ = [
     "SiteSecret",
     "DIGEST_FREQUENCIES",
     "Category",
+    "DataVersion",
     "DeadlineNotice",
     "DigestDelivery",
     "DigestFrequency",

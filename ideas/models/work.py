@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ideas import clock
@@ -105,3 +105,14 @@ class DigestDelivery(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     email: Mapped[Email | None] = relationship()
+
+
+class DataVersion(db.Model):
+    """One row: a number that changes in every transaction that changes what a cached
+    page shows (``ideas/page_cache.py``), in that same transaction. It starts at a
+    random number, so that a database made again never repeats its predecessor's."""
+
+    __tablename__ = "data_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)

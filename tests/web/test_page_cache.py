@@ -1,0 +1,300 @@
+"""Stored pages (ideas/page_cache.py): nobody ever sees an old status, support count or
+comment once a change is committed, whichever process made it; and a stored page is
+really served (one query, the data version), or the rest would prove nothing.
+
+These tests commit for real, in a database of their own (SQLite, or a fresh
+PostgreSQL database when IDEAS_TEST_DATABASE_URL names one), with a real Redis.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import threading
+
+import pytest
+from sqlalchemy import event, select
+
+from ideas import create_app
+from ideas.extensions import db
+from ideas.models import Item, Status
+from ideas.services import items, routing
+from tests import factories
+from tests.conftest import CSRF_RE, TEST_DATABASE_URL, Auth, IsolatedClient
+
+pytestmark = pytest.mark.commits  # the real session: commits are commits
+REDIS_URL = os.environ.get("IDEAS_TEST_BROKER_URL") or "redis://127.0.0.1:6379/15"
+
+
+def _redis_or_skip(url: str):
+    import redis
+
+    client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError:
+        pytest.skip(f"needs Redis at {url}")
+    return client
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory):
+    """A database of this module's own, migrated; dropped afterwards."""
+    if TEST_DATABASE_URL and TEST_DATABASE_URL.startswith("postgres"):
+        import psycopg
+
+        from tests.scale.topology import with_path
+
+        name = f"ideas_pagecache_{secrets.token_hex(4)}"
+        admin = with_path(TEST_DATABASE_URL, "/postgres")
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        yield with_path(TEST_DATABASE_URL, f"/{name}")
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('pagecache') / 'ideas.sqlite3'}"
+
+
+def _make_app(database: str, instance, cache_url: str | None = REDIS_URL):
+    app = create_app(
+        {
+            "TESTING": True,
+            "INSTANCE_PATH": str(instance),
+            "DATABASE_URL": database,
+            "SECRET_KEY": "page-cache-test",
+            "CHEAP_PASSWORD_HASHING": True,
+            "OUTBOX_RELAY": False,
+            "BROKER_URL": f"sqla+sqlite:///{instance / 'broker.sqlite3'}",
+            "PAGE_CACHE_URL": cache_url,
+            "SERVER_NAME": None,
+        }
+    )
+    app.test_client_class = IsolatedClient
+    return app
+
+
+@pytest.fixture(scope="module")
+def site(database, tmp_path_factory):
+    """Two instances of the application ("two processes") on one database and one
+    Redis, and an organisation: Anna and Bo (employees), Carl (their manager)."""
+    redis_client = _redis_or_skip(REDIS_URL)
+    redis_client.flushdb()
+    one = _make_app(database, tmp_path_factory.mktemp("one"))
+    two = _make_app(database, tmp_path_factory.mktemp("two"))
+    with one.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        org = factories.organisation()
+        idea = items.submit_idea(
+            org.anna,
+            title="Gemensam kalender för vikarier",
+            description="Vikarierna ser inte sina pass i tid.",
+            unit="VOO",
+            values=["Vi vill"],
+        )
+        db.session.commit()
+        routing.route_item(idea.id)
+        db.session.commit()
+        idea_id = idea.id
+    yield {"one": one, "two": two, "idea": idea_id}
+    redis_client.flushdb()
+    for app in (one, two):
+        with app.app_context():
+            db.engine.dispose()
+
+
+def _browser(app, email: str) -> Auth:
+    auth = Auth(app.test_client())
+    auth.login(email)
+    return auth
+
+
+class Queries:
+    def __init__(self, app):
+        self.app, self.n = app, 0
+
+    def __enter__(self):
+        with self.app.app_context():
+            event.listen(db.engine, "before_cursor_execute", self._on)
+        return self
+
+    def __exit__(self, *exc):
+        with self.app.app_context():
+            event.remove(db.engine, "before_cursor_execute", self._on)
+
+    def _on(self, *args):
+        self.n += 1
+
+
+def _page(app, browser: Auth, url: str) -> tuple[str, int]:
+    """The page as the browser gets it, and how many SQL statements it cost (the data
+    version is read on a connection outside the engine's events: a stored page costs
+    none of them)."""
+    with Queries(app) as queries:
+        response = browser.client.get(url)
+    assert response.status_code == 200, url
+    return response.get_data(as_text=True), queries.n
+
+
+def _supports(page: str) -> str:
+    found = re.search(r'class="support-count">(\d+) ', page)
+    assert found, "no support count on the page"
+    return found.group(1)
+
+
+def test_a_page_seen_again_is_served_as_stored(site):
+    app = site["one"]
+    anna = _browser(app, "anna@example.se")
+    url = f"/ideas/{site['idea']}"
+    first, rendered = _page(app, anna, url)
+    again, stored = _page(app, anna, url)
+    assert rendered > 3
+    assert stored == 0
+    assert again == first
+
+
+def test_nobody_sees_an_old_support_count_comment_or_status(site):
+    one, two = site["one"], site["two"]
+    url = f"/ideas/{site['idea']}"
+    anna = _browser(one, "anna@example.se")
+    bo = _browser(two, "bo@example.se")  # on the other instance
+    carl = _browser(two, "chef@example.se")
+
+    page, _n = _page(one, anna, url)
+    _page(one, anna, "/ideas")
+    before = _supports(page)
+    assert _page(one, anna, url)[1] == 0  # stored
+
+    # Support, on the other instance: Anna's next look has the new count.
+    bo.post(f"{url}/support", token_from=url)
+    page, n = _page(one, anna, url)
+    assert n > 0
+    assert _supports(page) == str(int(before) + 1)
+
+    # A comment.
+    bo.post(f"{url}/comments", {"body": "Vi har samma problem i hemtjänsten."}, token_from=url)
+    page, n = _page(one, anna, url)
+    assert n > 0 and "Vi har samma problem i hemtjänsten." in page
+    assert _page(one, anna, url) == (page, 0)  # stored again, with the comment
+
+    # A status change by the manager: on the idea's page and in the list.
+    for status in (Status.ACKNOWLEDGED, Status.ASSESSING):
+        form = {"status": status.value, "comment": "Vi tittar på det."}
+        response = carl.post(f"{url}/status", form, token_from=url)
+        assert response.status_code == 302
+        with one.app_context():
+            label = db.session.get(Item, site["idea"]).status_label
+        page, _n = _page(one, anna, url)
+        assert str(label) in page
+        listing, _n = _page(one, anna, "/ideas")
+        assert re.search(rf"{re.escape(str(label))}", listing)
+
+
+def test_a_change_made_by_the_worker_shows_in_the_inbox(site):
+    """Routing runs in the worker: the manager's stored inbox must not hide it."""
+    one = site["one"]
+    carl = _browser(one, "chef@example.se")
+    _page(one, carl, "/inbox")
+    assert _page(one, carl, "/inbox")[1] == 0
+    with site["two"].app_context():
+        from ideas.models import User
+
+        bo = db.session.scalar(select(User).where(User.email == "bo@example.se"))
+        idea = items.submit_idea(
+            bo,
+            title="Laddplatser för tjänstebilar",
+            description="Elbilarna står utan laddning.",
+            unit="VOO",
+            values=["Vi vill"],
+        )
+        db.session.commit()
+        inbox, _n = _page(one, carl, "/inbox")
+        assert "Laddplatser för tjänstebilar" not in inbox  # not routed yet: not Carl's
+        routing.route_item(idea.id)  # what the worker's task does, then its commit
+        db.session.commit()
+    inbox, n = _page(one, carl, "/inbox")
+    assert n > 0
+    assert "Laddplatser för tjänstebilar" in inbox
+
+
+def test_a_page_rendered_before_a_change_is_not_served_after_it(site, monkeypatch):
+    """The race that matters: a page is read from the database, then someone commits a
+    change, then the old page is stored. Nobody may be served that page afterwards."""
+    one = site["one"]
+    url = f"/ideas/{site['idea']}"
+    anna = _browser(one, "anna@example.se")
+    bo = _browser(site["two"], "bo@example.se")
+    comment = "Skrivet medan sidan ritades."
+    _page(one, anna, url)
+    # A new comment elsewhere changes the data version, so Anna's next request renders.
+    bo.post(f"{url}/comments", {"body": "Först."}, token_from=url)
+
+    rendering, committed = threading.Event(), threading.Event()
+    real_marks = items.viewer_marks
+
+    def slow_marks(item, user):
+        result = real_marks(item, user)  # the page's data is read by now
+        rendering.set()
+        assert committed.wait(10)
+        return result
+
+    monkeypatch.setattr(items, "viewer_marks", slow_marks)
+    pages: list[str] = []
+    reader = threading.Thread(target=lambda: pages.append(_page(one, anna, url)[0]))
+    reader.start()
+    assert rendering.wait(10)
+    monkeypatch.setattr(items, "viewer_marks", real_marks)
+    bo.post(f"{url}/comments", {"body": comment}, token_from=url)
+    committed.set()
+    reader.join(10)
+    assert pages and comment not in pages[0]  # rendered before the comment: fine then
+    page, _n = _page(one, anna, url)
+    assert comment in page  # but never served after it
+
+
+def test_a_flash_message_is_shown_once(site):
+    one = site["one"]
+    url = f"/ideas/{site['idea']}"
+    bo = _browser(one, "bo@example.se")
+    _page(one, bo, url)
+    bo.post(f"{url}/follow", token_from=url)
+    page, _n = _page(one, bo, url)
+    message = re.search(r'<p class="flash flash-success"[^>]*>([^<]+)</p>', page)
+    assert message, "no flash message after following"
+    again, _n = _page(one, bo, url)
+    assert message.group(1).strip() not in again
+
+
+def test_other_sessions_never_get_each_others_pages(site):
+    """The CSRF token in a stored page is the session's own; so is the name."""
+    one = site["one"]
+    url = f"/ideas/{site['idea']}"
+    anna = _browser(one, "anna@example.se")
+    bo = _browser(one, "bo@example.se")
+    for browser in (anna, bo):
+        _page(one, browser, url)
+    page_anna, n_anna = _page(one, anna, url)
+    page_bo, n_bo = _page(one, bo, url)
+    assert (n_anna, n_bo) == (0, 0)
+    assert CSRF_RE.search(page_anna).group(1) != CSRF_RE.search(page_bo).group(1)
+    assert "Anna Andersson" in page_anna.split("<main")[0]
+    assert "Bo Berg" in page_bo.split("<main")[0]
+
+
+def test_pages_are_rendered_while_redis_is_away(site, tmp_path):
+    """A cache that cannot be reached is no cache: every page renders, none fails."""
+    from tests.smtp import free_port
+
+    app = _make_app(
+        site["one"].config["DATABASE_URL"], tmp_path, cache_url=f"redis://127.0.0.1:{free_port()}/0"
+    )
+    anna = _browser(app, "anna@example.se")
+    url = f"/ideas/{site['idea']}"
+    for _ in range(2):
+        page, n = _page(app, anna, url)
+        assert n > 0 and "Gemensam kalender för vikarier" in page
+    with app.app_context():
+        db.engine.dispose()
