@@ -128,23 +128,12 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 def new():
     kind = _kind()
-    values, units = _values(), _units()
     form = IdeaForm() if kind == Kind.IDEA else ConcernForm()
-    form.unit.choices = [SelectChoice("", _("Choose a unit"))] + [
-        SelectChoice(u.code, u.name) for u in units
-    ]
-    form.values.choices = [SelectChoice(v.name, v.name) for v in values]
-    if kind == Kind.IDEA:
-        form.category.choices = [SelectChoice("", _("No category"))] + [
-            SelectChoice(c.name, c.name) for c in categories.active_categories()
-        ]
-    if request.method == "GET" and current_user.unit is not None:
-        form.unit.data = current_user.unit.code
     if kind == Kind.IDEA and request.method == "POST" and "preview" in request.form:
         # "Check for similar ideas": nothing is saved and no field is blamed yet; the
         # form comes back as typed, with the ideas it might duplicate above it.
         # (CSRFProtect has checked the token before this view ran.)
-        return _render_new(form, values, kind, similar=_similar_to(form.title.data or ""))
+        return _render_new(form, kind, similar=_similar_to(form.title.data or ""))
     if form.validate_on_submit():
         fields = {
             "title": form.title.data,
@@ -171,6 +160,7 @@ def new():
             db.session.rollback()
             show_domain_error(form, err)
         else:
+            item_id = item.id  # read before the commit expires it
             db.session.commit()
             flash(
                 _("Thank you! Your idea has been submitted.")
@@ -178,8 +168,10 @@ def new():
                 else _("Thank you! Your concern has been submitted."),
                 "success",
             )
-            return redirect(url_for(f"{request.blueprint}.detail", item_id=item.id))
-    return _render_new(form, values, kind, status=400 if form.errors else 200)
+            return redirect(url_for(f"{request.blueprint}.detail", item_id=item_id))
+    elif request.method == "GET" and current_user.unit_id is not None:
+        form.unit.data = current_user.unit.code
+    return _render_new(form, kind, status=400 if form.errors else 200)
 
 
 def _item_or_404(item_id: int, *, full: bool = False) -> Item:
@@ -213,6 +205,7 @@ def _render_detail(item: Item, *, comment_form=None, status_form=None, code=200)
         status_form.status.choices = [
             SelectChoice(s.value, STATUS_LABELS[s]) for s in allowed_next(item.status)
         ]
+    supported, following = item_service.viewer_marks(item, current_user)
     return render_template(
         "ideas/detail.html",
         item=item,
@@ -222,8 +215,8 @@ def _render_detail(item: Item, *, comment_form=None, status_form=None, code=200)
         comment_form=comment_form or CommentForm(formdata=None),
         status_form=status_form if manage else None,
         action_form=ActionForm(),
-        supported=item_service.has_supported(item, current_user),
-        following=item_service.is_following(item, current_user),
+        supported=supported,
+        following=following,
         triage=triage_forms(item, manage),
         spread=item_service.spread_of(item) if item.kind == Kind.IDEA else [],
         open_for_support=Status(item.status) in item_service.OPEN_STATUSES,
@@ -375,7 +368,17 @@ def _suggestion_json(item: Item, supported: set[int]) -> dict:
     }
 
 
-def _render_new(form, values, kind: Kind, *, status: int = 200, similar=None):
+def _render_new(form, kind: Kind, *, status: int = 200, similar=None):
+    """The submit form, with its choices: every unit, the active values and categories."""
+    values = _values()
+    form.unit.choices = [SelectChoice("", _("Choose a unit"))] + [
+        SelectChoice(u.code, u.name) for u in _units()
+    ]
+    form.values.choices = [SelectChoice(v.name, v.name) for v in values]
+    if kind == Kind.IDEA:
+        form.category.choices = [SelectChoice("", _("No category"))] + [
+            SelectChoice(c.name, c.name) for c in categories.active_categories()
+        ]
     return render_template(
         "ideas/new.html",
         form=form,

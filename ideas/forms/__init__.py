@@ -63,16 +63,22 @@ class IdeaForm(FlaskForm):
         validators=[Optional(), Length(max=BENEFIT_MAX)],
         description=_l("What would it give the residents or the operation?"),
     )
-    unit = SelectField(_l("Unit concerned"), validators=[InputRequired()], choices=[])
+    # The unit, category and values are checked by the service, which names the field
+    # of a wrong one (items.submit_idea): the choices are loaded only to show the form.
+    unit = SelectField(
+        _l("Unit concerned"), validators=[InputRequired()], choices=[], validate_choice=False
+    )
     category = SelectField(
         _l("Category"),
         validators=[Optional()],
         choices=[],
+        validate_choice=False,
         description=_l("Optional. Some categories go straight to the unit that owns them."),
     )
     values = MultiCheckboxField(
         _l("Values the idea supports"),
         choices=[],
+        validate_choice=False,
         validators=[DataRequired(message=_l("Choose at least one value."))],
     )
 
@@ -90,10 +96,13 @@ class ConcernForm(FlaskForm):
             "What happens, where, and what risk do you see? You can use simple Markdown."
         ),
     )
-    unit = SelectField(_l("Unit concerned"), validators=[InputRequired()], choices=[])
+    unit = SelectField(  # checked by the service, as in IdeaForm
+        _l("Unit concerned"), validators=[InputRequired()], choices=[], validate_choice=False
+    )
     values = MultiCheckboxField(
         _l("Values it concerns"),
         choices=[],
+        validate_choice=False,
         validators=[DataRequired(message=_l("Choose at least one value."))],
     )
     confidential = BooleanField(

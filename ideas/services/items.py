@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, delete, or_, select
+from sqlalchemy import Select, delete, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
@@ -390,6 +390,17 @@ def unfollow(item: Item, user: User) -> bool:
 
 def is_following(item: Item, user: User) -> bool:
     return db.session.get(Follow, (item.id, user.id)) is not None
+
+
+def viewer_marks(item: Item, user: User) -> tuple[bool, bool]:
+    """Whether ``user`` supports and follows ``item``: one query for an item's page."""
+    row = db.session.execute(
+        select(
+            exists().where(Support.item_id == item.id, Support.user_id == user.id),
+            exists().where(Follow.item_id == item.id, Follow.user_id == user.id),
+        )
+    ).one()
+    return bool(row[0]), bool(row[1])
 
 
 @dataclass

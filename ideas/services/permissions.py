@@ -9,18 +9,22 @@ from ideas.extensions import db
 from ideas.models import Item, Kind, Role, Unit, User
 
 
-def unit_ancestors_cte(unit_id: int):
-    """A recursive CTE of the unit and every unit above it (column ``id``)."""
-    base = select(Unit.id, Unit.parent_id).where(Unit.id == unit_id).cte(recursive=True)
+def unit_ancestors_cte(*unit_ids: int):
+    """A recursive CTE of the units and every unit above them (column ``id``)."""
+    base = select(Unit.id, Unit.parent_id).where(Unit.id.in_(unit_ids)).cte(recursive=True)
     parent = aliased(Unit)
     return base.union_all(
         select(parent.id, parent.parent_id).join(base, parent.id == base.c.parent_id)
     )
 
 
-def manages_unit(user: User, unit_id: int) -> bool:
-    """Is ``user`` the manager of this unit or of a unit above it?"""
-    ancestors = unit_ancestors_cte(unit_id)
+def manages_unit(user: User, *unit_ids: int | None) -> bool:
+    """Is ``user`` the manager of one of these units or of a unit above one? (One
+    query, however many units.)"""
+    ids = [i for i in unit_ids if i is not None]
+    if not ids:
+        return False
+    ancestors = unit_ancestors_cte(*ids)
     return bool(
         db.session.scalar(
             select(exists().where(Unit.id.in_(select(ancestors.c.id)), Unit.manager_id == user.id))
@@ -71,9 +75,7 @@ def _line_manages(user: User, item: Item) -> bool:
         return item.handling_unit_id is not None and manages_unit(user, item.handling_unit_id)
     if user.role == Role.ADMIN:
         return True
-    if manages_unit(user, item.unit_id):
-        return True
-    return item.handling_unit_id is not None and manages_unit(user, item.handling_unit_id)
+    return manages_unit(user, item.unit_id, item.handling_unit_id)
 
 
 def shows_author(user: User, item: Item) -> bool:
