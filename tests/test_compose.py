@@ -35,6 +35,7 @@ APP_VARIABLES = {
     "IDEAS_SMTP_URL",
     "IDEAS_INSTANCE_PATH",
     "IDEAS_MAIL_FROM",
+    "IDEAS_TRUSTED_PROXIES",
 }
 INTERPOLATION = re.compile(r"\$\{[A-Z_][A-Z0-9_]*(:?[-?][^}]*)?\}")
 PLACEHOLDER = re.compile(r"^__FROM_ENV_\d+__$")
@@ -204,6 +205,17 @@ def test_health_checks():
     assert "/healthz" in web_check and ":8000" in web_check
     for name in ("postgres", "redis", "worker"):
         assert SERVICES[name]["healthcheck"]["test"], name
+
+
+def test_the_topology_of_the_scale_out_test():
+    """What tests/scale/test_scale_out.py starts and the README describes: two web
+    instances on ports of their own, two workers, one beat."""
+    assert SERVICES["web"]["deploy"]["replicas"] == 2
+    assert SERVICES["web"]["ports"] == ["8000-8001:8000"]
+    assert SERVICES["worker"]["deploy"]["replicas"] == 2
+    scale_test = (ROOT / "tests" / "scale" / "test_scale_out.py").read_text()
+    assert scale_test.count("start_web(") == 2 and scale_test.count("start_beat(") == 1
+    assert scale_test.count("start_worker(") == 2
 
 
 def test_exactly_one_beat_and_it_keeps_its_schedule():
