@@ -7,6 +7,7 @@ from collections.abc import Callable
 from flask import abort, flash, request
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
+from sqlalchemy import Select
 
 from ideas.extensions import db
 from ideas.services.errors import DomainError, NotAllowed, NotFound
@@ -31,6 +32,14 @@ def page_arg() -> int:
     if not (raw.isascii() and raw.isdigit()) or int(raw) < 1 or len(raw) > 9:
         abort(400, description=_("The page number must be a whole number from 1."))
     return int(raw)
+
+
+def paginate_ids(ids: Select, rows: Callable[[list[int]], list], **kwargs):
+    """``db.paginate`` over a select of ids (an index read, however deep the page), and
+    then the rows of that page alone, loaded by ``rows(ids)`` in the same order."""
+    page = db.paginate(ids, **kwargs)
+    page.items = rows(list(page.items))
+    return page
 
 
 def attempt(

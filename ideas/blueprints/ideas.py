@@ -64,7 +64,7 @@ from ideas.services.permissions import (
 )
 from ideas.services.search import MAX_QUERY
 from ideas.services.similar import significant_words, similar_ideas
-from ideas.web import attempt, page_arg, show_domain_error
+from ideas.web import attempt, page_arg, paginate_ids, show_domain_error
 
 bp = Blueprint("ideas", __name__, url_prefix="/ideas")
 KINDS = {"ideas": Kind.IDEA, "concerns": Kind.CONCERN}
@@ -108,8 +108,9 @@ def index():
         abort(400, description=_("Unknown value: %(names)s.", names=filters.value))
     if filters.unit and filters.unit not in {u.code for u in units}:
         abort(400, description=_("Unknown unit: %(code)s.", code=filters.unit))
-    page = db.paginate(
-        idea_list_query(filters),
+    page = paginate_ids(
+        idea_list_query(filters, ids_only=True),
+        item_service.list_rows,
         page=page_arg(),
         per_page=current_app.config["PER_PAGE"],
         error_out=False,
