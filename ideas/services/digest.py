@@ -11,22 +11,24 @@ import logging
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask_babel import force_locale, get_translations
+from flask_babel import force_locale, format_date, get_timezone, get_translations
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
-from jinja2 import pass_context
+from jinja2 import Template, pass_context
 from markupsafe import Markup
-from sqlalchemy import exists, select
+from sqlalchemy import exists, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Bundle, joinedload, load_only
+from sqlalchemy.orm import Bundle, joinedload
 
 from ideas import clock
 from ideas.extensions import db
 from ideas.models import (
+    STATUS_LABELS,
     DigestDelivery,
     DigestFrequency,
     Email,
@@ -95,7 +97,7 @@ class Digest:
     user: User
     news: list[tuple] = field(default_factory=list)  # (item, entry): _ITEM_SHOWN, _ENTRY_SHOWN
     unit_ideas: list = field(default_factory=list)  # _ITEM_SHOWN
-    queue: list[Item] = field(default_factory=list)
+    queue: list[QueueItem] = field(default_factory=list)
     implemented: list[dict] = field(default_factory=list)
 
     @property
@@ -103,18 +105,21 @@ class Digest:
         return not (self.news or self.unit_ideas or self.queue or self.implemented)
 
 
-# What a digest shows of an item (templates/email/digest.*: title, link, status, the
-# nearest deadline) and what compose() sorts by: only these are loaded, so that a batch
-# of managers with thousands of open items each stays small (bench/RESULTS.md).
-_SHOWN = load_only(
-    Item.id,
-    Item.kind,
-    Item.title,
+class QueueItem(NamedTuple):
+    """What a digest shows of an item in a manager's queue (templates/email/digest.*:
+    title, link, status, the nearest deadline): a plain row, not an ``Item``, so that
+    a batch of managers with hundreds of open items each stays small."""
+
+    id: int
+    title: str
+    status: str
+    next_deadline: datetime | None
+    overdue: bool
+
+
+# The columns Item.open_deadlines() reads: it is called on the row itself.
+_DEADLINES = (
     Item.status,
-    Item.unit_id,
-    Item.author_id,
-    Item.assignee_id,
-    Item.created_at,
     Item.first_answer_due,
     Item.answered_at,
     Item.decision_due,
@@ -163,13 +168,17 @@ def compose(users: list[User], since: datetime, implemented: list[dict]) -> list
         own = [i for a, i in by_unit.get(digest.user.unit_id, []) if a != digest.user.id]
         digest.unit_ideas = own[:LIST_LIMIT]
     # 3. A manager's queue: open items they have, nearest deadline first.
-    for item in db.session.scalars(
-        select(Item)
+    now = clock.now()
+    for row in db.session.execute(
+        select(Item.assignee_id, Item.id, Item.title, *_DEADLINES)
         .where(Item.assignee_id.in_(ids), Item.status.in_(OPEN), Item.kind != Kind.REPORT.value)
-        .options(_SHOWN)
         .order_by(Item.first_answer_due)
     ):
-        digests[item.assignee_id].queue.append(item)
+        pending = Item.open_deadlines(row)  # the same rule as Item.next_deadline
+        due = pending[0][1] if pending else None
+        digests[row.assignee_id].queue.append(
+            QueueItem(row.id, row.title, row.status, due, due is not None and due < now)
+        )
     return list(digests.values())
 
 
@@ -248,14 +257,16 @@ class _Renderer:
     """The digest's templates, and the context every digest in one language shares
     (the organisation's name, the subject, the catalogue), worked out once a run,
     not once a message; what ``render_template`` would add besides (the request,
-    the session, the signed-in user) a digest has none of."""
+    the session, the signed-in user) a digest has none of.
+
+    Each language gets the templates from an overlay of the application's Jinja
+    environment whose ``status_label`` and ``date`` filters are that language's, looked
+    up once: the application's look the locale up again at every call, which cost a
+    third of the rendering of a manager's queue (bench/RESULTS.md)."""
 
     def __init__(self, frequency: str):
-        env = current_app.jinja_env
         self.frequency = frequency
-        self.text = env.get_template("email/digest.txt")
-        self.html = env.get_template("email/digest.html")
-        self.shared: dict[str, dict] = {}
+        self.shared: dict[str, tuple[dict, Template, Template]] = {}
 
     @contextmanager
     def language(self, locale: str):
@@ -267,71 +278,116 @@ class _Renderer:
                 context["base_url"] = current_app.config["BASE_URL"]
                 context["frequency"] = self.frequency
                 context["gettext"] = _gettext(get_translations())
-                self.shared[locale] = context
+                env = current_app.jinja_env.overlay(cache_size=50)  # its own compiled copies
+                env.filters = {**env.filters, **_language_filters()}
+                self.shared[locale] = (
+                    context,
+                    env.get_template("email/digest.txt"),
+                    env.get_template("email/digest.html"),
+                )
             yield self.shared[locale]
 
-    def render(self, shared: dict, digest: Digest, unsubscribe_url: str) -> tuple[str, str]:
-        context = {
-            **shared,
-            "user": digest.user,
-            "digest": digest,
-            "unsubscribe_url": unsubscribe_url,
-        }
-        return self.text.render(context), self.html.render(context)
+    @staticmethod
+    def render(shared: tuple, digest: Digest, unsubscribe_url: str) -> tuple[str, str]:
+        base, text, html = shared
+        context = {**base, "user": digest.user, "digest": digest}
+        context["unsubscribe_url"] = unsubscribe_url
+        return text.render(context), html.render(context)
+
+
+def _language_filters() -> dict:
+    """``status_label`` and ``date`` (ideas/templating.py) for the current locale,
+    each value worked out once."""
+    labels = {status.value: str(label) for status, label in STATUS_LABELS.items()}
+    zone = get_timezone()
+    days: dict = {}
+
+    def date(value):
+        if not value:
+            return ""
+        if isinstance(value, datetime):  # as format_date rebases it
+            aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+            value = zone.normalize(aware.astimezone(zone)).date()
+        if value not in days:
+            days[value] = format_date(value, "medium")
+        return days[value]
+
+    return {"status_label": labels.__getitem__, "date": date}
+
+
+_EMAILS = Email.__table__
+_DELIVERIES = DigestDelivery.__table__
 
 
 def _record_batch(
     digests: list[Digest], renderer: _Renderer, frequency: str, period: str, now: datetime
 ) -> list[int]:
     """Render and record the batch's e-mails and deliveries, in one commit. Returns the
-    ids of the e-mails to send (none when a concurrent run recorded these users)."""
+    ids of the e-mails to send (none when a concurrent run recorded these users).
+
+    Written with Core INSERTs (one executemany each, the e-mails' ids returned), not
+    ORM objects: the session would build, track and flush 2 objects a user."""
     by_locale: dict[str, list[Digest]] = defaultdict(list)
     for digest in digests:
         if not digest.empty:
             by_locale[mail.user_locale(digest.user)].append(digest)
-    emails: dict[int, Email] = {}
+    emails: list[dict] = []
     base_url = current_app.config["BASE_URL"]
     for locale, group in by_locale.items():
         with renderer.language(locale) as shared:
+            subject = shared[0]["subject"]
             for digest in group:
                 user = digest.user
                 link = f"{base_url}/unsubscribe/{unsubscribe_token(user)}"
                 text, html = renderer.render(shared, digest, link)
-                emails[user.id] = Email(
-                    event_key=f"digest:{period}:{user.id}",
-                    recipient=user.email,
-                    user_id=user.id,
-                    subject=shared["subject"],
-                    body_text=text,
-                    body_html=html,
-                    headers={
-                        "List-Unsubscribe": f"<{link}>",
-                        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-                    },
-                    created_at=now,
+                emails.append(
+                    {
+                        "event_key": f"digest:{period}:{user.id}",
+                        "recipient": user.email,
+                        "user_id": user.id,
+                        "subject": subject,
+                        "body_text": text,
+                        "body_html": html,
+                        "headers": {
+                            "List-Unsubscribe": f"<{link}>",
+                            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                        },
+                        "created_at": now,
+                    }
                 )
-    db.session.add_all(emails.values())
-    db.session.add_all(
-        DigestDelivery(
-            user_id=digest.user.id,
-            frequency=frequency,
-            period=period,
-            email=emails.get(digest.user.id),
-            created_at=now,
-        )
-        for digest in digests
-    )
     try:
-        db.session.flush()
-        # Read before the commit expires them: after it, each would be a SELECT.
-        email_ids = [email.id for email in emails.values()]
+        email_of: dict[int, int] = {}
+        if emails:
+            connection = db.session.connection()
+            email_of = dict(
+                connection.execute(
+                    insert(_EMAILS).returning(
+                        _EMAILS.c.user_id, _EMAILS.c.id, sort_by_parameter_order=True
+                    ),
+                    emails,
+                ).all()
+            )
+            del emails
+        db.session.execute(
+            insert(_DELIVERIES),
+            [
+                {
+                    "user_id": digest.user.id,
+                    "frequency": frequency,
+                    "period": period,
+                    "email_id": email_of.get(digest.user.id),
+                    "created_at": now,
+                }
+                for digest in digests
+            ],
+        )
         db.session.commit()
     except IntegrityError:
         # Another run recorded some of these users first: it sends theirs.
         db.session.rollback()
         log.info("digest %s: a batch was recorded by a concurrent run", period)
         return []
-    return email_ids
+    return sorted(email_of.values())
 
 
 def _deliver_left_over(period: str) -> int:
