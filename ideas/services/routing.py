@@ -2,42 +2,79 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ideas import clock
 from ideas.extensions import db
-from ideas.models import HistoryEntry, Item, Kind, Unit, User
-from ideas.services import mail
+from ideas.models import Email, HistoryEntry, Item, Kind, Unit, User
+from ideas.services import mail, outbox
 
 ROUTE_TASK = "ideas.route_item"
 
 
-def unit_chain(unit: Unit | None) -> list[Unit]:
-    """The unit and every unit above it, nearest first."""
-    chain, seen = [], set()
-    while unit is not None and unit.id not in seen:
-        chain.append(unit)
-        seen.add(unit.id)
-        unit = unit.parent
-    return chain
+class OrgChart:
+    """The routing facts of the units above some start units: each unit's parent and
+    manager, and the managers (with their deputies) as users. Loaded in two or three
+    queries and walked in memory, rather than one lazy load per level and person."""
+
+    def __init__(self, units: dict[int, Unit], people: dict[int, User]):
+        self.units = units
+        self.people = people
+
+    @classmethod
+    def around(cls, unit_ids: Iterable[int]) -> OrgChart:
+        """The chart of these units and every unit above them."""
+        start = {u for u in unit_ids if u is not None}
+        if not start:
+            return cls({}, {})
+        # UNION (not UNION ALL) ends a cycle in the tree instead of looping on it.
+        up = select(Unit.id, Unit.parent_id).where(Unit.id.in_(start)).cte(recursive=True)
+        up = up.union(select(Unit.id, Unit.parent_id).join(up, Unit.id == up.c.parent_id))
+        units = {u.id: u for u in db.session.scalars(select(Unit).join(up, Unit.id == up.c.id))}
+        people: dict[int, User] = {}
+        wanted = {u.manager_id for u in units.values() if u.manager_id is not None}
+        asked: set[int] = set()
+        while wanted:  # managers, then the deputies of absent ones (rarely a second query)
+            asked |= wanted
+            for person in db.session.scalars(select(User).where(User.id.in_(wanted))):
+                people[person.id] = person
+            wanted = {p.deputy_id for p in people.values() if p.absent and p.deputy_id} - asked
+        return cls(units, people)
+
+    def chain(self, unit_id: int | None) -> list[Unit]:
+        """The unit and every unit above it, nearest first."""
+        chain, seen = [], set()
+        while unit_id is not None and unit_id not in seen and unit_id in self.units:
+            unit = self.units[unit_id]
+            chain.append(unit)
+            seen.add(unit_id)
+            unit_id = unit.parent_id
+        return chain
+
+    def stand_in(self, manager_id: int) -> User | None:
+        """The manager, or for an absent one their deputy (and theirs, if absent too)."""
+        seen = set()
+        person = self.people.get(manager_id)
+        while person is not None and person.absent and person.id not in seen:
+            seen.add(person.id)
+            person = self.people.get(person.deputy_id) if person.deputy_id else None
+        if person is None or person.absent or not person.active:
+            return None
+        return person
 
 
-def stand_in(manager: User) -> User | None:
-    """The manager, or for an absent one their deputy (and theirs, if absent too)."""
-    seen = set()
-    person = manager
-    while person is not None and person.absent and person.id not in seen:
-        seen.add(person.id)
-        person = person.deputy
-    if person is None or person.absent or not person.active:
-        return None
-    return person
+def _start_unit_id(item: Item) -> int:
+    if item.category is not None and item.category.owner_unit_id is not None:
+        return item.category.owner_unit_id
+    return item.unit_id
 
 
 def find_assignee(
-    item: Item, *, about_manager: bool | None = None
+    item: Item, *, about_manager: bool | None = None, chart: OrgChart | None = None
 ) -> tuple[User | None, Unit | None]:
     """The person who should have ``item``, and the unit through which they have it.
 
@@ -47,22 +84,23 @@ def find_assignee(
     4. A concern about one's own manager goes one level above that manager.
     5. An absent manager is replaced by their deputy; with none, it goes upwards.
     Nobody gets their own item to handle: it goes a level up instead.
+
+    ``chart`` is the organisation around the item (loaded here when not given).
     """
     if about_manager is None:
         about_manager = item.about_manager
-    start = item.unit
-    if item.category is not None and item.category.owner_unit is not None:
-        start = item.category.owner_unit
-    chain = unit_chain(start)
+    start = _start_unit_id(item)
+    chart = chart or OrgChart.around([start])
+    chain = chart.chain(start)
     if about_manager:
         # Skip the units led by the manager the concern is about.
         own = next((u for u in chain if u.manager_id is not None), None)
         if own is not None:
             chain = [u for u in chain[chain.index(own) + 1 :] if u.manager_id != own.manager_id]
     for unit in chain:
-        if unit.manager is None:
+        if unit.manager_id is None:
             continue
-        person = stand_in(unit.manager)
+        person = chart.stand_in(unit.manager_id)
         if person is not None and person.id != item.author_id:
             return person, unit
     return None, None
@@ -70,11 +108,12 @@ def find_assignee(
 
 def next_manager_above(item: Item) -> User | None:
     """Who an overdue item escalates to: the first manager above the one who has it."""
-    chain = unit_chain(item.handling_unit or item.unit)
-    for unit in chain[1:]:
-        if unit.manager is None:
+    start = item.handling_unit_id or item.unit_id
+    chart = OrgChart.around([start])
+    for unit in chart.chain(start)[1:]:
+        if unit.manager_id is None:
             continue
-        person = stand_in(unit.manager)
+        person = chart.stand_in(unit.manager_id)
         if person is not None and person.id != item.assignee_id:
             return person
     return None
@@ -86,37 +125,94 @@ def route_item(item_id: int, *, about_manager: bool | None = None) -> Item | Non
     Idempotent: an item already routed is left as it is, so a task delivered twice
     assigns and notifies once.
     """
-    item = db.session.scalar(
-        select(Item)
-        .where(Item.id == item_id)
-        .options(joinedload(Item.unit), joinedload(Item.category))
-    )
-    if item is None or item.routed_at is not None or item.kind == Kind.REPORT:
-        return item
-    assignee, unit = find_assignee(item, about_manager=about_manager)
-    now = clock.now()
-    item.routed_at = now
-    item.assignee = assignee
-    item.handling_unit = unit
-    entry = HistoryEntry(
-        item=item,
-        actor=None,
-        action="assigned",
-        created_at=now,
-        comment=assignee.name if assignee else "",
-    )
-    db.session.add(entry)
-    db.session.flush()
-    if assignee is not None:
-        mail.queue_email(
-            assignee,
-            event_key=f"assigned:{entry.id}",
-            template="assigned",
-            subject=lambda: (
-                _l("New idea to answer: %(title)s", title=item.title)
-                if item.kind == Kind.IDEA
-                else _l("New concern to answer: %(title)s", title=item.title)
-            ),
-            item=item,
+    route_items([item_id], about_manager=about_manager)
+    return db.session.get(Item, item_id)
+
+
+def route_items(item_ids: Iterable[int], *, about_manager: bool | None = None) -> set[int]:
+    """Route these items in one go (``route_item`` for each, in a handful of statements
+    however many there are). Returns the ids settled: routed now, routed before, reports,
+    or gone; an item another transaction holds locked (on PostgreSQL: another worker is
+    routing it) is left out, for its own task to settle later.
+
+    Each item is locked while it is routed, so of two workers only one routes it.
+    """
+    ids = set(item_ids)
+    if not ids:
+        return set()
+    items = (
+        db.session.scalars(
+            select(Item)
+            .where(Item.id.in_(ids))
+            .options(joinedload(Item.unit), joinedload(Item.category))
+            .order_by(Item.id)
+            # FOR NO KEY UPDATE OF items SKIP LOCKED; nothing on SQLite, where a writer
+            # has the whole database to itself anyway.
+            .with_for_update(of=Item, skip_locked=True, key_share=True)
         )
-    return item
+        .unique()
+        .all()
+    )
+    settled = {item.id for item in items}
+    if len(settled) < len(ids):  # locked by another transaction, or gone
+        existing = set(db.session.scalars(select(Item.id).where(Item.id.in_(ids - settled))))
+        settled |= ids - settled - existing
+    todo = [i for i in items if i.routed_at is None and i.kind != Kind.REPORT]
+    if not todo:
+        return settled
+    chart = OrgChart.around(_start_unit_id(item) for item in todo)
+    now = clock.now()
+    assigned: list[tuple[Item, User, HistoryEntry]] = []
+    for item in todo:
+        assignee, unit = find_assignee(item, about_manager=about_manager, chart=chart)
+        item.routed_at = now
+        item.assignee = assignee
+        item.handling_unit = unit
+        entry = HistoryEntry(
+            item=item,
+            actor=None,
+            action="assigned",
+            created_at=now,
+            comment=assignee.name if assignee else "",
+        )
+        db.session.add(entry)
+        if assignee is not None:
+            assigned.append((item, assignee, entry))
+    db.session.flush()
+    _queue_assignment_emails(assigned)
+    return settled
+
+
+def _assignment_subject(item: Item):
+    if item.kind == Kind.IDEA:
+        return lambda: _l("New idea to answer: %(title)s", title=item.title)
+    return lambda: _l("New concern to answer: %(title)s", title=item.title)
+
+
+def _queue_assignment_emails(assigned: list[tuple[Item, User, HistoryEntry]]) -> None:
+    """``mail.queue_email`` for assignments just made, written together. Each history
+    entry is new in this transaction, so its event key has no e-mail yet: neither the
+    look-up for an earlier one nor the savepoint against a concurrent twin is needed
+    (the unique constraint still stands behind it)."""
+    now = clock.now()
+    emails = []
+    for item, assignee, entry in assigned:
+        subject, text, html = mail.render_email(
+            "assigned", assignee, _assignment_subject(item), item=item
+        )
+        emails.append(
+            Email(
+                event_key=f"assigned:{entry.id}",
+                recipient=assignee.email,
+                user_id=assignee.id,
+                subject=subject,
+                body_text=text,
+                body_html=html,
+                headers={},
+                created_at=now,
+            )
+        )
+    db.session.add_all(emails)
+    db.session.flush()
+    for email in emails:
+        outbox.enqueue(mail.SEND_TASK, email_id=email.id)

@@ -3,7 +3,7 @@
 from sqlalchemy import func, select
 
 from ideas.extensions import db
-from ideas.models import Category, Email, HistoryEntry
+from ideas.models import Category, Email, HistoryEntry, Item
 from ideas.services import accounts, routing
 from tests import factories
 
@@ -98,3 +98,37 @@ def test_the_submitter_sees_who_has_it(client, auth, org):
     page = client.get(f"/ideas/{idea.id}").get_data(as_text=True)
     assert "Handläggs av Carl Chef" in page
     assert "Förslaget gick till Carl Chef, som besvarar det." in page
+
+
+def test_routing_many_items_costs_the_statements_of_one(org):
+    """The units above every item and their managers are loaded at once, not one lazy
+    load per level and person: the statements do not grow with the items. (INSERTs
+    are left out: PostgreSQL's driver writes many rows in one, SQLite's one by one.)"""
+    from sqlalchemy import event
+
+    accounts.create_unit(code="VOO-N", name="Hemtjänst norr", parent_code="VOO")
+    org.boss.absent = True
+    org.boss.deputy = org.it_boss
+    one = [factories.idea(org.anna, unit="VOO-N").id]
+    many = [factories.idea(org.anna, unit=u).id for u in ("VOO-N", "VOO", "IT", "SBF", "VOO-N")]
+    db.session.flush()
+    db.session.expire_all()  # nothing left loaded from making them
+    statements = []
+
+    def count(_conn, _cursor, statement, *_args):
+        if not statement.startswith("INSERT"):
+            statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        routing.route_items(one)
+        db.session.flush()
+        db.session.expire_all()
+        for_one, statements[:] = len(statements), []
+        routing.route_items(many)
+        db.session.flush()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert len(statements) <= for_one
+    assignees = {db.session.get(Item, i).assignee for i in one + many}
+    assert assignees == {org.it_boss, org.director}
