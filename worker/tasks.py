@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from collections import defaultdict
 
 from celery import shared_task
 from flask import current_app
-from sqlalchemy import update
 from sqlalchemy.exc import OperationalError
 
 from ideas import clock
 from ideas.extensions import db
-from ideas.models import OutboxMessage
 from ideas.services import deadlines, digest, mail, outbox, reports, routing
 from ideas.tasks import MAX_RETRY_DELAY
 
@@ -28,44 +27,62 @@ RETRY = {
 MAX_ATTEMPTS = 20
 
 
-def _start(outbox_id: int | None) -> bool:
-    """Count this attempt; refuse a task that has failed too often (a poison message
-    that kills its worker would otherwise come back for ever)."""
-    if outbox_id is None:
-        return True
-    db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == outbox_id)
-        .values(attempts=OutboxMessage.attempts + 1)
-    )
-    row = db.session.get(OutboxMessage, outbox_id)
-    if row is None or row.processed_at is not None:
-        db.session.commit()
-        return False
-    if row.attempts > MAX_ATTEMPTS:
-        log.error("outbox %s (%s) gave up after %d attempts", row.id, row.task, row.attempts)
-        row.processed_at = clock.now()
-        db.session.commit()
-        return False
+# How many waiting tasks of its kind one task takes on (PostgreSQL only): enough that a
+# burst costs a few transactions, few enough that a batch holds its locks briefly.
+ROUTE_BATCH = 50
+EMAIL_BATCH = 50
+
+
+class Busy(Exception):
+    """Another worker holds the item (it is routing it in a batch): look again shortly."""
+
+
+def _start(outbox_id: int, task: str, more: int = 0) -> list[tuple[int | None, dict]]:
+    """Count this attempt (and take up to ``more`` waiting tasks of the same kind, see
+    ``outbox.claim``); returns the ``(outbox id, args)`` to work on, committed. Refuses a
+    task that has failed too often (a poison message that kills its worker would
+    otherwise come back for ever)."""
+    rows: list[tuple[int | None, dict]] = []
+    for row_id, args, attempts in outbox.claim(outbox_id, task=task, more=more):
+        if attempts > MAX_ATTEMPTS:
+            log.error("outbox %s (%s) gave up after %d attempts", row_id, task, attempts)
+            outbox.mark_processed(row_id)
+        else:
+            rows.append((row_id, args))
     db.session.commit()
-    return True
+    return rows
 
 
-@shared_task(name="ideas.route_item", **RETRY)
+@shared_task(name="ideas.route_item", **{**RETRY, "autoretry_for": (*TRANSIENT, Busy)})
 def route_item(item_id: int, outbox_id: int | None = None) -> None:
-    if not _start(outbox_id):
+    if outbox_id is None:  # sent by hand, not through the outbox
+        rows: list[tuple[int | None, dict]] = [(None, {"item_id": item_id})]
+    else:
+        rows = _start(outbox_id, routing.ROUTE_TASK, more=ROUTE_BATCH)
+    if not rows:
         return
-    routing.route_item(item_id)
-    outbox.mark_processed(outbox_id)
+    by_item: dict[int, list[int | None]] = defaultdict(list)
+    for row_id, args in rows:
+        by_item[args["item_id"]].append(row_id)
+    settled = routing.route_items(by_item)
+    outbox.mark_processed(*(row_id for i in settled for row_id in by_item[i]))
     db.session.commit()
+    mine = outbox_id is None or any(row_id == outbox_id for row_id, _args in rows)
+    if mine and item_id not in settled:
+        # Left pending: the holder marks it processed, or this retry routes it.
+        raise Busy(f"item {item_id}")
 
 
 @shared_task(name="ideas.send_email", **RETRY)
 def send_email(email_id: int, outbox_id: int | None = None) -> None:
-    if not _start(outbox_id):
+    if outbox_id is None:
+        rows: list[tuple[int | None, dict]] = [(None, {"email_id": email_id})]
+    else:
+        rows = _start(outbox_id, mail.SEND_TASK, more=EMAIL_BATCH)
+    if not rows:
         return
-    mail.deliver([email_id])
-    outbox.mark_processed(outbox_id)
+    mail.deliver([args["email_id"] for _row_id, args in rows])  # one SMTP connection
+    outbox.mark_processed(*(row_id for row_id, _args in rows))
     db.session.commit()
 
 

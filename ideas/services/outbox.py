@@ -5,7 +5,8 @@ commits, the rows are handed to the broker (``relay``); if the broker is down or
 the process dies first, ``sweep`` (run by beat every minute) hands them on later.
 A task marks its row processed in the same transaction as its work, so a row is
 re-sent until some worker has done it, and tasks are idempotent, so a second
-delivery changes nothing.
+delivery changes nothing. Under load a task may take on the rows of its kind still
+waiting (``claim``): their own deliveries then find them processed.
 """
 
 from __future__ import annotations
@@ -33,15 +34,53 @@ def enqueue(task: str, **args: int | str) -> OutboxMessage:
     return message
 
 
-def mark_processed(outbox_id: int | None) -> None:
+def mark_processed(*outbox_ids: int | None) -> None:
     """Called by a task, inside the transaction of its work."""
-    if outbox_id is None:
+    ids = [i for i in outbox_ids if i is not None]
+    if not ids:
         return
     db.session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == outbox_id, OutboxMessage.processed_at.is_(None))
+        .where(OutboxMessage.id.in_(ids), OutboxMessage.processed_at.is_(None))
         .values(processed_at=clock.now())
+        .execution_options(synchronize_session=False)
     )
+
+
+def claim(outbox_id: int, *, task: str, more: int = 0) -> list[tuple[int, dict, int]]:
+    """Count an attempt on the row ``outbox_id`` and return ``(id, args, attempts)`` of it,
+    unless some worker has processed it already; one statement.
+
+    On PostgreSQL, also take up to ``more`` other rows of the same ``task`` that no
+    worker has started yet (attempts 0; ``SKIP LOCKED``, so two workers never wait for
+    or take the same row), so one task can do the work of several waiting behind it.
+    Their own tasks then find them done, or wait for them to be (the work locks).
+    The caller commits the claim before the work: an attempt that kills the worker still
+    counts, and a row nobody processes is relayed again by the sweep.
+    """
+    mine = OutboxMessage.id == outbox_id
+    if more > 0 and db.session.get_bind().dialect.name == "postgresql":
+        waiting = (
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.processed_at.is_(None),
+                OutboxMessage.task == task,
+                OutboxMessage.attempts == 0,
+                OutboxMessage.id != outbox_id,
+            )
+            .order_by(OutboxMessage.id)
+            .limit(more)
+            .with_for_update(skip_locked=True)
+        )
+        mine = or_(mine, OutboxMessage.id.in_(waiting.scalar_subquery()))
+    rows = db.session.execute(
+        update(OutboxMessage)
+        .where(mine, OutboxMessage.processed_at.is_(None))
+        .values(attempts=OutboxMessage.attempts + 1)
+        .returning(OutboxMessage.id, OutboxMessage.args, OutboxMessage.attempts)
+        .execution_options(synchronize_session=False)
+    ).all()
+    return sorted((row.id, dict(row.args), row.attempts) for row in rows)
 
 
 def publish(messages: list[tuple[int, str, dict]]) -> int:

@@ -1,0 +1,113 @@
+"""Under load a task takes up the waiting tasks of its kind (PostgreSQL), and still
+every item is routed once and every e-mail sent once."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select, text
+
+from ideas.extensions import db
+from ideas.models import Email, HistoryEntry, Item, OutboxMessage
+from tests import factories
+from worker import tasks
+
+pytestmark = pytest.mark.commits
+
+
+def postgresql() -> bool:
+    return db.engine.dialect.name == "postgresql"
+
+
+def pending(task: str) -> list[tuple[int, dict]]:
+    db.session.rollback()
+    return [
+        (row.id, row.args)
+        for row in db.session.execute(
+            select(OutboxMessage.id, OutboxMessage.args)
+            .where(OutboxMessage.task == task, OutboxMessage.processed_at.is_(None))
+            .order_by(OutboxMessage.id)
+        )
+    ]
+
+
+def assignments(item_id: int) -> int:
+    return db.session.scalar(
+        select(func.count(HistoryEntry.id)).where(
+            HistoryEntry.item_id == item_id, HistoryEntry.action == "assigned"
+        )
+    )
+
+
+def three_ideas() -> list[int]:
+    org = factories.organisation()
+    ideas = [factories.idea(org.anna, title=f"Idé {n}") for n in range(3)]
+    db.session.commit()
+    return [idea.id for idea in ideas]
+
+
+def test_a_route_task_routes_the_ideas_waiting_behind_it(app, smtp):
+    ids = three_ideas()
+    (first, args), *_rest = pending("ideas.route_item")
+    tasks.route_item.run(args["item_id"], first)
+    db.session.remove()
+    routed = [db.session.get(Item, i).routed_at is not None for i in ids]
+    # SQLite has no row locks to share the work safely: one task, one item.
+    assert routed == ([True, True, True] if postgresql() else [True, False, False])
+    for row_id, args in pending("ideas.route_item"):  # the tasks of the others come too
+        tasks.route_item.run(args["item_id"], row_id)
+        db.session.remove()
+    assert pending("ideas.route_item") == []
+    assert [assignments(i) for i in ids] == [1, 1, 1]
+    assert db.session.scalar(select(func.count(Email.id))) == 3
+
+
+def test_an_item_another_worker_holds_is_left_to_it(app):
+    if not postgresql():
+        pytest.skip("row locks are PostgreSQL's")
+    ids = three_ideas()
+    rows = pending("ideas.route_item")
+    with db.engine.connect() as other:  # another worker, half-way through routing ids[1]
+        other.execute(text("SELECT id FROM items WHERE id = :id FOR UPDATE"), {"id": ids[1]})
+        tasks.route_item.run(rows[0][1]["item_id"], rows[0][0])
+        db.session.remove()
+        assert [row_id for row_id, _args in pending("ideas.route_item")] == [rows[1][0]]
+        with pytest.raises(tasks.Busy):  # its own task: held, so it looks again later
+            tasks.route_item.run(rows[1][1]["item_id"], rows[1][0])
+        db.session.remove()
+        other.rollback()  # that worker died: nothing of its work stays
+    tasks.route_item.run(rows[1][1]["item_id"], rows[1][0])  # the retry
+    db.session.remove()
+    assert pending("ideas.route_item") == []
+    assert [assignments(i) for i in ids] == [1, 1, 1]
+
+
+def test_a_send_task_sends_the_emails_waiting_behind_it_once(app, smtp):
+    three_ideas()
+    for row_id, args in pending("ideas.route_item"):
+        tasks.route_item.run(args["item_id"], row_id)
+        db.session.remove()
+    sends = pending("ideas.send_email")
+    assert len(sends) == 3
+    tasks.send_email.run(sends[0][1]["email_id"], sends[0][0])
+    db.session.remove()
+    assert len(smtp.messages) == (3 if postgresql() else 1)
+    for row_id, args in sends:  # every task comes, some of them late or twice
+        tasks.send_email.run(args["email_id"], row_id)
+        db.session.remove()
+    assert pending("ideas.send_email") == []
+    assert len(smtp.messages) == 3
+    assert db.session.scalar(select(func.count(Email.id)).where(Email.status == "sent")) == 3
+
+
+def test_a_task_that_failed_too_often_is_given_up(app):
+    (item_id,) = three_ideas()[:1]
+    row_id, args = pending("ideas.route_item")[0]
+    db.session.execute(
+        text("UPDATE outbox SET attempts = :n WHERE id = :id"),
+        {"n": tasks.MAX_ATTEMPTS, "id": row_id},
+    )
+    db.session.commit()
+    tasks.route_item.run(args["item_id"], row_id)
+    db.session.remove()
+    assert row_id not in [r for r, _a in pending("ideas.route_item")]
+    assert assignments(item_id) == 0
