@@ -413,20 +413,34 @@ def measure_routing(url: str, max_item: int) -> dict:
             time.sleep(0.005)
         return n / (time.perf_counter() - t0)
 
+    def drained() -> bool:
+        """Nothing queued or being worked on: a task that found its work done by another
+        (routing takes up waiting tasks) still takes the worker's time until it ran."""
+        return r.llen("celery") == 0 and r.hlen("unacked") == 0
+
+    # The rows earlier runs deleted are vacuumed away first, as autovacuum would have
+    # (it may be off on a bench server): the workers scan the outbox's pending rows.
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE outbox, emails")
+
     # The worker is up once one task has run.
     noop_burst(1)
 
+    # One connection for the polling (every 20 ms), as the no-op burst polls Redis over
+    # one: a new PostgreSQL connection per poll is a process forked on the machine the
+    # worker runs on.
+    poll = psycopg.connect(url, autocommit=True)
+
     def progress(first_id: int) -> tuple[int, int]:
-        with psycopg.connect(url) as conn:
-            routed = conn.execute(
-                "SELECT count(*) FROM items WHERE id > %s AND routed_at IS NOT NULL", (first_id,)
-            ).fetchone()[0]
-            mailed = conn.execute(
-                "SELECT count(*) FROM emails e JOIN item_history h "
-                "ON e.event_key = 'assigned:' || h.id "
-                "WHERE h.item_id > %s AND h.action = 'assigned' AND e.status = 'sent'",
-                (first_id,),
-            ).fetchone()[0]
+        routed = poll.execute(
+            "SELECT count(*) FROM items WHERE id > %s AND routed_at IS NOT NULL", (first_id,)
+        ).fetchone()[0]
+        mailed = poll.execute(
+            "SELECT count(*) FROM emails e JOIN item_history h "
+            "ON e.event_key = 'assigned:' || h.id "
+            "WHERE h.item_id > %s AND h.action = 'assigned' AND e.status = 'sent'",
+            (first_id,),
+        ).fetchone()[0]
         return routed, mailed
 
     def latencies(first_id: int) -> list[float]:
@@ -440,7 +454,9 @@ def measure_routing(url: str, max_item: int) -> dict:
             ).fetchall()
         return sorted(float(x[0]) for x in rows)
 
-    def submit(author, n: int, *, one_by_one: bool, pause: float = 0.0) -> None:
+    def submit(author, n: int, *, one_by_one: bool, pause: float = 0.0) -> float:
+        """Submit ``n`` ideas; returns the moment of the last commit's start, which hands
+        the tasks to the broker (the ideas are written, flushed, before it)."""
         for k in range(n):
             item_service.submit_idea(
                 author,
@@ -452,18 +468,36 @@ def measure_routing(url: str, max_item: int) -> dict:
             if one_by_one:
                 db.session.commit()
                 time.sleep(pause)
+        db.session.flush()
+        t0 = time.perf_counter()
         db.session.commit()
+        return t0
 
     out: dict = {"noop": [], "routing": [], "mail": [], "trickle": None}
     with app.app_context():
         author = db.session.scalar(db.select(User).where(User.email == EMPLOYEE_EMAIL))
+        # The ideas one at a time first: besides their latency, they warm the worker's
+        # processes up for routing, as one no-op task did for the no-ops.
+        first_id = db.session.scalar(db.text("SELECT max(id) FROM items"))
+        submit(author, TRICKLE_ITEMS, one_by_one=True, pause=0.25)
+        wait_for(lambda: progress(first_id)[1] >= TRICKLE_ITEMS, "trickle e-mails", 120)
+        lat = latencies(first_id)
+        out["trickle"] = {
+            "p50": statistics.median(lat) * 1000,
+            "p95": lat[max(0, round(0.95 * len(lat)) - 1)] * 1000,
+            "max": lat[-1] * 1000,
+        }
+        log(f"  submission to e-mail, one at a time: {out['trickle']}")
+        wait_for(drained, "the worker to finish the trickle's tasks", 120)
         for _ in (1, 2):
             rate = noop_burst(NOOP_TASKS)
             out["noop"].append(rate)
             log(f"  no-op task: {rate:.0f} tasks/s")
             first_id = db.session.scalar(db.text("SELECT max(id) FROM items"))
-            t0 = time.perf_counter()
-            submit(author, ROUTED_ITEMS, one_by_one=False)  # one commit: a burst
+            # One commit: a burst. The clock starts at that commit, which hands the
+            # 300 tasks to the broker, as the no-op burst's clock includes sending its
+            # tasks; writing the ideas before it is the submitter's work, not routing's.
+            t0 = submit(author, ROUTED_ITEMS, one_by_one=False)
             t_routed = t_mailed = None
             while t_mailed is None:
                 routed, mailed = progress(first_id)
@@ -477,20 +511,12 @@ def measure_routing(url: str, max_item: int) -> dict:
                 time.sleep(0.02)
             out["routing"].append(ROUTED_ITEMS / (t_routed - t0))
             out["mail"].append(ROUTED_ITEMS / (t_mailed - t0))
+            wait_for(drained, "the worker to finish the burst's tasks", 120)
             log(
                 f"  routing: {out['routing'][-1]:.1f} items/s routed, "
                 f"{out['mail'][-1]:.1f} items/s routed and e-mailed"
             )
-        first_id = db.session.scalar(db.text("SELECT max(id) FROM items"))
-        submit(author, TRICKLE_ITEMS, one_by_one=True, pause=0.25)
-        wait_for(lambda: progress(first_id)[1] >= TRICKLE_ITEMS, "trickle e-mails", 120)
-        lat = latencies(first_id)
-        out["trickle"] = {
-            "p50": statistics.median(lat) * 1000,
-            "p95": lat[max(0, round(0.95 * len(lat)) - 1)] * 1000,
-            "max": lat[-1] * 1000,
-        }
-        log(f"  submission to e-mail, one at a time: {out['trickle']}")
+    poll.close()
     return out
 
 
