@@ -219,7 +219,11 @@ def _serve_cached():
     if cache is None or key is None:
         return None
     # First, before anything the page shows: the page is as new as this number says.
-    version = current_version()
+    try:
+        version = current_version()
+    except Exception as exc:  # the database is away: the page itself will say so (503)
+        log.warning("data version unreadable, page not from the cache: %s", exc)
+        return None
     if version is None:
         return None
     g.page_cache_version = version

@@ -298,3 +298,20 @@ def test_pages_are_rendered_while_redis_is_away(site, tmp_path):
         assert n > 0 and "Gemensam kalender för vikarier" in page
     with app.app_context():
         db.engine.dispose()
+
+
+def test_a_database_that_is_away_gets_a_503_not_a_500(site, tmp_path):
+    """The data version is read on a connection of its own: when the database is away,
+    that read must not turn the page's clear 503 into a 500."""
+    from tests.smtp import free_port
+
+    down = _make_app(f"postgresql://postgres@127.0.0.1:{free_port()}/ideas", tmp_path)
+    anna = _browser(site["one"], "anna@example.se")
+    cookie = anna.client.get_cookie("ideas_session")
+    browser = down.test_client()
+    browser.set_cookie("ideas_session", cookie.value)
+    response = browser.get(f"/ideas/{site['idea']}")
+    assert response.status_code == 503
+    assert "Traceback" not in response.get_data(as_text=True)
+    with down.app_context():
+        db.engine.dispose()
