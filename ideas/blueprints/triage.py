@@ -14,10 +14,11 @@ from ideas import clock
 from ideas.extensions import db
 from ideas.forms import BulkForm, DelegateForm, ForwardForm, MergeForm
 from ideas.models import STATUS_LABELS, Item, Kind, Role, Status, Unit, Value
+from ideas.services import items as item_service
 from ideas.services import triage
 from ideas.services.permissions import can_view_item
 from ideas.templating import item_path
-from ideas.web import attempt, page_arg
+from ideas.web import attempt, page_arg, paginate_ids
 
 bp = Blueprint("triage", __name__)
 
@@ -50,13 +51,16 @@ def inbox(form: BulkForm | None = None, code: int = 200):
         abort(403)
     filters = _filters()
     per_page = current_app.config["PER_PAGE"] * 2
-    page = db.paginate(
-        triage.inbox_query(current_user, filters),
+    counts = triage.inbox_counts(current_user, filters)
+    page = paginate_ids(
+        triage.inbox_query(current_user, filters, ids_only=True),
+        item_service.list_rows,
         page=page_arg(),
         per_page=per_page,
         error_out=False,
-        count=True,
+        count=False,
     )
+    page.total = counts["total"]  # counted once, with the rest of the counts
     units = _units()
     form = form or BulkForm(formdata=None)
     form.unit.choices = [SelectChoice("", "—")] + [SelectChoice(u.code, u.name) for u in units]
@@ -65,7 +69,7 @@ def inbox(form: BulkForm | None = None, code: int = 200):
         "triage/inbox.html",
         page=page,
         rows=rows,
-        counts=triage.inbox_counts(current_user, filters),
+        counts=counts,
         filters=filters,
         units=units,
         values=db.session.scalars(

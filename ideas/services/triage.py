@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, case, func, literal, or_, select, update
-from sqlalchemy.orm import joinedload, selectinload
 
 from ideas import clock
 from ideas.extensions import db
@@ -20,7 +19,7 @@ from ideas.models.org import user_by_email
 from ideas.services import mail, outbox
 from ideas.services.accounts import require_unit
 from ideas.services.errors import DomainError, NotAllowed
-from ideas.services.items import _record, _text, managed_units, transition
+from ideas.services.items import LIST_ROW, _record, _text, managed_units, transition
 from ideas.services.permissions import can_manage_item, can_view_item, is_only_driver
 from ideas.services.routing import ROUTE_TASK
 
@@ -269,22 +268,15 @@ def _inbox_where(user: User, filters: InboxFilters) -> list:
     return where
 
 
-def inbox_query(user: User, filters: InboxFilters) -> Select:
+def inbox_query(user: User, filters: InboxFilters, *, ids_only: bool = False) -> Select:
     """The open items a manager answers for, nearest deadline first, with what a row
-    shows loaded up front (``Item.next_deadline`` is the same deadline, in Python)."""
-    return (
-        select(Item)
-        .where(*_inbox_where(user, filters))
-        .options(
-            joinedload(Item.unit),
-            joinedload(Item.author),
-            joinedload(Item.assignee),
-            joinedload(Item.driver),
-            joinedload(Item.category),
-            selectinload(Item.values),
-        )
-        .order_by(_next_due(), Item.id)
-    )
+    shows loaded up front (``Item.next_deadline`` is the same deadline, in Python).
+    ``ids_only``: the ids alone, in that order, to page before loading the rows
+    (``items.list_rows``): the sort then carries no joined rows."""
+    stmt = select(Item.id if ids_only else Item).where(*_inbox_where(user, filters))
+    if not ids_only:
+        stmt = stmt.options(*LIST_ROW)
+    return stmt.order_by(_next_due(), Item.id)
 
 
 def inbox_counts(user: User, filters: InboxFilters) -> dict[str, int]:
