@@ -36,8 +36,8 @@ import time
 from itertools import chain
 
 from flask import Flask, Response, current_app, g, request, session
+from flask_sqlalchemy.session import Session  # the app's sessions, not a library's
 from sqlalchemy import event, update
-from sqlalchemy.orm import Session
 
 from ideas.extensions import db
 from ideas.models import DataVersion
