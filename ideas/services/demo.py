@@ -1129,7 +1129,7 @@ def _learning(text: str) -> items.Learning:
 
 def _decider(item: Item) -> User:
     """The manager who answers for the idea: its unit's, or the nearest one above."""
-    for unit in routing.unit_chain(item.unit):
+    for unit in routing.OrgChart.around([item.unit_id]).chain(item.unit_id):
         if unit.manager is not None and unit.manager.id != item.author_id:
             return unit.manager
     raise LookupError(f"no manager above unit {item.unit.code}")
