@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import binascii
 import os
+import re
 import secrets
 import smtplib
+import socket
 import ssl
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -118,20 +120,67 @@ class _FileTransport:
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
 
-    def send(self, message: Message) -> None:
+    def send(self, message: Message, before_end=None) -> None:
         stamp = clock.now().strftime("%Y%m%dT%H%M%S%f")
         name = f"{stamp}-{os.getpid()}-{secrets.token_hex(4)}.eml"
         tmp = self.folder / (name + ".tmp")
         tmp.write_bytes(bytes(message))
+        if before_end is not None:
+            try:
+                before_end()
+            except BaseException:
+                tmp.unlink(missing_ok=True)
+                raise
         tmp.rename(self.folder / name)  # atomic: a reader never sees half a message
+
+
+_LEADING_DOT = re.compile(rb"(?m)^\.")
 
 
 class _SMTPTransport:
     def __init__(self, client: smtplib.SMTP):
         self.client = client
 
-    def send(self, message: Message) -> None:
-        self.client.sendmail(message.sender, [message.recipient], message.data)
+    def send(self, message: Message, before_end=None) -> None:
+        """Send one message. ``before_end`` (when given) is called once the message
+        has been transferred, before the end of its data: until then the server has
+        not accepted it, and may not. A caller uses it to finish recording the
+        previous message while this one travels; if it raises, the connection is
+        dropped and the server discards this message."""
+        client = self.client
+        if before_end is None:
+            client.sendmail(message.sender, [message.recipient], message.data)
+            return
+        # smtplib's sendmail(), with the end of DATA held back.
+        client.ehlo_or_helo_if_needed()
+        options = []
+        if client.does_esmtp and client.has_extn("size"):
+            options.append(f"size={len(message.data)}")
+        code, reply = client.mail(message.sender, options)
+        if code != 250:
+            client.rset()
+            raise smtplib.SMTPSenderRefused(code, reply, message.sender)
+        code, reply = client.rcpt(message.recipient)
+        if code not in (250, 251):
+            client.rset()
+            raise smtplib.SMTPRecipientsRefused({message.recipient: (code, reply)})
+        code, reply = client.docmd("data")
+        if code != 354:
+            client.rset()
+            raise smtplib.SMTPDataError(code, reply)
+        data = _LEADING_DOT.sub(b"..", message.data)
+        if not data.endswith(b"\r\n"):
+            data += b"\r\n"
+        client.send(data)
+        try:
+            before_end()
+        except BaseException:
+            client.close()  # mid-DATA: no QUIT is answered; the server drops the message
+            raise
+        client.send(b".\r\n")
+        code, reply = client.getreply()
+        if code != 250:
+            raise smtplib.SMTPDataError(code, reply)
 
 
 @contextmanager
@@ -158,6 +207,9 @@ def transport():
             client.starttls(context=ssl.create_default_context())
         if parts.username:
             client.login(unquote(parts.username), unquote(parts.password or ""))
+        # The end of a message's data goes in a write of its own (_SMTPTransport.send):
+        # without this, Nagle's algorithm holds it back until the server's delayed ACK.
+        client.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         yield _SMTPTransport(client)
 
 

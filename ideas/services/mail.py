@@ -7,11 +7,12 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import Engine, and_, bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from ideas import clock, mailer
@@ -123,8 +124,11 @@ def deliver(email_ids: list[int]) -> int:
 
     This is a unit of work of its own (called from a task or a command, never inside
     a request): it commits the claim before talking to the SMTP server, and marks each
-    message sent (a commit) as soon as the server has accepted it, before the next
-    one goes. Messages that fail go back to pending with the error kept, and
+    message sent (a commit) as soon as the server has accepted it. The mark of one
+    message is committed while the next one is transferred, and that one's data is
+    ended (the server accepts it) only once the mark is committed: at most one
+    message is ever accepted and not yet marked, as when each waited for the last.
+    Messages that fail go back to pending with the error kept, and
     ``DeliveryFailed`` is raised so the task retries.
     """
     claimed = _claim(email_ids)
@@ -134,7 +138,7 @@ def deliver(email_ids: list[int]) -> int:
     accepted: list[int] = []
     error: Exception | None = None
     try:
-        with mailer.transport() as transport:
+        with mailer.transport() as transport, _marker() as marks:
             for row in claimed:
                 transport.send(
                     mailer.build_message(
@@ -143,12 +147,14 @@ def deliver(email_ids: list[int]) -> int:
                         text=row.body_text,
                         html=row.body_html,
                         headers=row.headers,
-                    )
+                    ),
+                    before_end=marks.wait,
                 )
                 accepted.append(row.id)
                 # Marked sent as soon as the server has it: a process killed later in
                 # the batch leaves only unsent messages to send again, not sent ones.
-                _mark_sent(row.id)
+                marks.mark(row.id)
+            marks.wait()
     except Exception as exc:  # SMTP, network, disk: the rest waits for a retry
         error = exc
     # A message the server accepted but that could not be marked stays claimed: it is
@@ -177,28 +183,107 @@ _SENT = (
 )
 
 
-def _mark_sent(email_id: int) -> None:
-    """Record that the SMTP server has this message: one UPDATE and its commit (a
-    commit costs about 0.5 ms on PostgreSQL here, most of it the WAL flush; it is
-    what makes the record outlive a crash). Retried while the database is away
+def _mark_retrying(email_id: int, attempt, reset, timeout: float) -> None:
+    """Record that the SMTP server has this message: ``attempt()``, one UPDATE and its
+    commit (a commit costs about 0.5 ms on PostgreSQL here, most of it the WAL flush;
+    it is what makes the record outlive a crash). Retried while the database is away
     (a restart, a failover) for up to half the claim timeout: until the claim times
     out no other worker takes the message, so a record made by then keeps it from
     going out a second time."""
-    deadline = time.monotonic() + current_app.config["EMAIL_CLAIM_TIMEOUT_SECONDS"] / 2
+    deadline = time.monotonic() + timeout / 2
     delay = 0.2
     while True:
         try:
-            db.session.connection().execute(_SENT, {"email_id": email_id, "sent_at": clock.now()})
-            db.session.commit()
+            attempt()
             return
         except (OperationalError, InterfaceError):
             with contextlib.suppress(Exception):
-                db.session.rollback()
+                reset()
             if time.monotonic() + delay > deadline:
                 raise
             log.warning("e-mail %s sent; the database is away, marking it again", email_id)
             time.sleep(delay)
             delay = min(delay * 2, 5.0)
+
+
+def _mark_sent(email_id: int) -> None:
+    """Mark one message sent through the session."""
+
+    def attempt():
+        db.session.connection().execute(_SENT, {"email_id": email_id, "sent_at": clock.now()})
+        db.session.commit()
+
+    _mark_retrying(
+        email_id, attempt, db.session.rollback, current_app.config["EMAIL_CLAIM_TIMEOUT_SECONDS"]
+    )
+
+
+class _InlineMarks:
+    """Each mark committed through the session before the next message goes."""
+
+    def mark(self, email_id: int) -> None:
+        _mark_sent(email_id)
+
+    def wait(self) -> None:
+        pass
+
+
+class _ThreadMarks:
+    """Each mark committed on a connection of its own, in a thread, while the main
+    thread builds and transfers the next message; ``wait()`` returns once the last
+    mark is committed (or raises what it failed with)."""
+
+    def __init__(self, engine: Engine, timeout: float):
+        self.engine = engine
+        self.timeout = timeout
+        self.connection = None
+        self.pending: Future | None = None
+        self.thread = ThreadPoolExecutor(1, thread_name_prefix="mark-sent")
+
+    def mark(self, email_id: int) -> None:
+        self.wait()  # never more than one: the caller waits before the next is accepted
+        self.pending = self.thread.submit(self._mark, email_id, clock.now())
+
+    def wait(self) -> None:
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            pending.result()
+
+    def _mark(self, email_id: int, sent_at) -> None:
+        def attempt():
+            if self.connection is None:
+                self.connection = self.engine.connect()
+            self.connection.execute(_SENT, {"email_id": email_id, "sent_at": sent_at})
+            self.connection.commit()
+
+        _mark_retrying(email_id, attempt, self._drop, self.timeout)
+
+    def _drop(self) -> None:
+        connection, self.connection = self.connection, None
+        if connection is not None:
+            connection.close()
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):  # a failed last mark: its message stays claimed
+            self.wait()
+        self.thread.submit(self._drop).result()
+        self.thread.shutdown()
+
+
+@contextlib.contextmanager
+def _marker():
+    """Marks in a thread on a connection of its own, on PostgreSQL; through the
+    session when it is bound to a connection (a test running inside one transaction,
+    which another connection would not see) or on SQLite (one writer at a time)."""
+    bind = db.session.get_bind()
+    if not isinstance(bind, Engine) or bind.dialect.name == "sqlite":
+        yield _InlineMarks()
+        return
+    marks = _ThreadMarks(bind, current_app.config["EMAIL_CLAIM_TIMEOUT_SECONDS"])
+    try:
+        yield marks
+    finally:
+        marks.close()
 
 
 def pending_email_ids(older_than: timedelta, limit: int = 1000) -> list[int]:
