@@ -57,6 +57,10 @@ ROUTED_ITEMS = int(os.environ.get("BENCH_ROUTED_ITEMS", "300"))
 TRICKLE_ITEMS = int(os.environ.get("BENCH_TRICKLE_ITEMS", "20"))
 DIGEST_RUNS = int(os.environ.get("BENCH_DIGEST_RUNS", "2"))
 PY = sys.executable
+# One browser, as the server sees it: the login (urllib) and the load (wrk) say the same
+# User-Agent. Flask-Login's session protection marks a session not fresh when it changes,
+# so that every request by "another browser" would change the session it sends.
+USER_AGENT = "ideas-bench"
 TARGETS = {"list": 0.5, "inbox": 0.5, "idea": 0.5, "search": 0.1}
 
 
@@ -114,6 +118,7 @@ class Session:
         self.opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect()
         )
+        self.opener.addheaders = [("User-Agent", USER_AGENT)]
 
     def get(self, path: str) -> tuple[int, str, str]:
         try:
@@ -170,6 +175,7 @@ end
 
 def wrk(url: str, *, cookie: str, connections: int, body: str | None = None) -> dict:
     script = f"wrk.headers['Cookie'] = {json.dumps(cookie)}\n"
+    script += f"wrk.headers['User-Agent'] = {json.dumps(USER_AGENT)}\n"
     if body is not None:
         script += f"wrk.method = 'POST'\nwrk.body = {json.dumps(body)}\n"
         script += "wrk.headers['Content-Type'] = 'application/x-www-form-urlencoded'\n"
@@ -332,6 +338,25 @@ def drain(base: str) -> None:
 
     with ThreadPoolExecutor(WORKERS * 2) as pool:
         list(pool.map(lambda _: Session(base).get("/bench/ping"), range(WORKERS * 2)))
+
+
+def measure_cold(base: str, url: str, pages: dict, sessions: dict, times: int = 5) -> dict:
+    """Each page's first request after a change (the page cache then renders it):
+    the data version is moved on before each request, as any commit does. Median ms."""
+    out = {}
+    with psycopg.connect(url, autocommit=True) as conn:
+        for name, (who, path) in pages.items():
+            took = []
+            for _ in range(times):
+                conn.execute("UPDATE data_version SET value = value + 1 WHERE id = 1")
+                t0 = time.perf_counter()
+                status = sessions[who].get(path)[0]
+                took.append((time.perf_counter() - t0) * 1000)
+                if status != 200:
+                    raise SystemExit(f"{name}: {path} answered {status}")
+            out[name] = statistics.median(took)
+            log(f"  first request after a change: {name:15s} {out[name]:7.1f} ms")
+    return out
 
 
 def measure_web(base: str, pages: dict, sessions: dict, submit_body: str) -> dict:
@@ -610,9 +635,11 @@ def report(f: dict, web: dict, queries: dict, digest: list, routing: dict, wall:
         "",
         f"| page | req/s at {CONNECTIONS} conn. (run 1 / run 2) | ratio to ceiling | "
         "p50 / p95 / p99 ms at 1 conn. (run 2) | "
-        f"p95 ms at {CONNECTIONS} conn. | SQL queries (20 / 100 a page) | target |",
-        "|---|---|---|---|---|---|---|",
+        f"p95 ms at {CONNECTIONS} conn. | first request after a change, ms | "
+        "SQL queries (20 / 100 a page) | target |",
+        "|---|---|---|---|---|---|---|---|",
     ]
+    cold = web.get("cold", {})
     verdicts = []
     for name, label in labels.items():
         runs = web[name][CONNECTIONS]
@@ -635,7 +662,8 @@ def report(f: dict, web: dict, queries: dict, digest: list, routing: dict, wall:
             f"| {label} | {runs[0]['rps']:.0f} / {runs[1]['rps']:.0f} | "
             f"{'1' if name == 'ceiling' else f'{ratio:.3f}'} | "
             f"{one['p50']:.1f} / {one['p95']:.1f} / {one['p99']:.1f} | "
-            f"{runs[-1]['p95']:.1f} | {qtext} | {goal}"
+            f"{runs[-1]['p95']:.1f} | "
+            f"{f'{cold[name]:.0f}' if name in cold else '–'} | {qtext} | {goal}"
             + (f" ({errors} errors)" if errors else "")
             + " |"
         )
@@ -649,7 +677,9 @@ def report(f: dict, web: dict, queries: dict, digest: list, routing: dict, wall:
             "none grows" if not grows else "grow: " + ", ".join(grows),
         )
     )
-    loads = [r["load"] for rs in web.values() for runs_ in rs.values() for r in runs_]
+    loads = [
+        r["load"] for n, rs in web.items() if n != "cold" for runs_ in rs.values() for r in runs_
+    ]
     lines += [
         "",
         f"The machine's 1-minute load average during the web measurements: "
@@ -658,6 +688,12 @@ def report(f: dict, web: dict, queries: dict, digest: list, routing: dict, wall:
         "",
         f"The ceiling at 1 connection: {ceiling1:.0f} req/s. The submit POST creates real "
         "items (deleted again after the run).",
+        "",
+        "Pages come from the page cache (`ideas/page_cache.py`) once rendered, until the "
+        "next change: wrk's repeated requests measure that. The column \"first request "
+        'after a change" is the other case, a page rendered (median of 5, each after the '
+        "data version was moved on, at 1 connection); the SQL queries are those of "
+        "rendering.",
     ]
     if digest:
         lines += digest_lines(f, digest, verdicts)
@@ -797,8 +833,15 @@ def main() -> None:
             )
             if status != 302:
                 raise SystemExit(f"submit answered {status}")
+            # Follow the redirect, as a browser does: its page shows (and so takes out of
+            # the session) the thank-you message; a session holding an unshown message
+            # gets no stored pages.
+            sessions["employee"].get(urllib.parse.urlsplit(location).path)
+            for who, path in pages.values():
+                sessions[who].get(path)  # rendered once more, for the sessions as they are
             log(f"web: gunicorn, {WORKERS} sync workers, port {web_port}")
             web = measure_web(base, pages, sessions, body)
+            web["cold"] = measure_cold(base, url, pages, sessions)
             stack.close()  # the web server is done
             cleanup(url, f["max_item"], f["max_history"])
             write(report(f, web, queries, [], {}, time.monotonic() - started))
