@@ -207,7 +207,10 @@ def _key() -> str | None:
     state = dict(session)
     if "_user_id" not in state or "_flashes" in state:
         return None
-    blob = json.dumps([request.url, state], sort_keys=True, default=str).encode()
+    env = request.environ  # the URL as it came (werkzeug's request.url costs more)
+    url = [env["wsgi.url_scheme"], env.get("HTTP_HOST", ""), env.get("SCRIPT_NAME", "")]
+    url += [env.get("PATH_INFO", ""), env.get("QUERY_STRING", "")]
+    blob = json.dumps([url, state], sort_keys=True, default=str).encode()
     return "ideas:page:" + hashlib.sha256(blob).hexdigest()
 
 
