@@ -38,6 +38,30 @@ def render_email(template: str, user: User, subject_fn, **context) -> tuple[str,
     return subject, text, html
 
 
+def compose_email(
+    user: User,
+    *,
+    event_key: str,
+    template: str,
+    subject,
+    headers: dict[str, str] | None = None,
+    **context,
+) -> Email:
+    """The record of one e-mail to ``user`` about ``event_key``, rendered in their
+    language (``subject`` is a callable run in it); not yet added to the session."""
+    subject_text, text, html = render_email(template, user, subject, **context)
+    return Email(
+        event_key=event_key,
+        recipient=user.email,
+        user_id=user.id,
+        subject=subject_text,
+        body_text=text,
+        body_html=html,
+        headers=headers or {},
+        created_at=clock.now(),
+    )
+
+
 def queue_email(
     user: User,
     *,
@@ -55,16 +79,8 @@ def queue_email(
         select(Email.id).where(Email.event_key == event_key, Email.recipient == user.email)
     ):
         return None
-    subject_text, text, html = render_email(template, user, subject, **context)
-    email = Email(
-        event_key=event_key,
-        recipient=user.email,
-        user_id=user.id,
-        subject=subject_text,
-        body_text=text,
-        body_html=html,
-        headers=headers or {},
-        created_at=clock.now(),
+    email = compose_email(
+        user, event_key=event_key, template=template, subject=subject, headers=headers, **context
     )
     try:
         with db.session.begin_nested():  # a concurrent twin loses here, quietly
@@ -74,6 +90,17 @@ def queue_email(
     if send_now:
         outbox.enqueue(SEND_TASK, email_id=email.id)
     return email
+
+
+def queue_new_emails(emails: list[Email]) -> None:
+    """Record e-mails (``compose_email``) about events new in this transaction, and send
+    each right after the commit. No earlier e-mail can exist for a new event, so the
+    look-up and the savepoint of ``queue_email`` are skipped; the unique constraint on
+    event and recipient still stands behind that."""
+    db.session.add_all(emails)
+    db.session.flush()
+    for email in emails:
+        outbox.enqueue(SEND_TASK, email_id=email.id)
 
 
 def _claim(email_ids: list[int]) -> list:

@@ -10,8 +10,8 @@ from sqlalchemy.orm import joinedload
 
 from ideas import clock
 from ideas.extensions import db
-from ideas.models import Email, HistoryEntry, Item, Kind, Unit, User
-from ideas.services import mail, outbox
+from ideas.models import HistoryEntry, Item, Kind, Unit, User
+from ideas.services import mail
 
 ROUTE_TASK = "ideas.route_item"
 
@@ -190,29 +190,17 @@ def _assignment_subject(item: Item):
 
 
 def _queue_assignment_emails(assigned: list[tuple[Item, User, HistoryEntry]]) -> None:
-    """``mail.queue_email`` for assignments just made, written together. Each history
-    entry is new in this transaction, so its event key has no e-mail yet: neither the
-    look-up for an earlier one nor the savepoint against a concurrent twin is needed
-    (the unique constraint still stands behind it)."""
-    now = clock.now()
-    emails = []
-    for item, assignee, entry in assigned:
-        subject, text, html = mail.render_email(
-            "assigned", assignee, _assignment_subject(item), item=item
-        )
-        emails.append(
-            Email(
+    """The assignee's e-mail for each assignment just made, written together: each
+    history entry is new in this transaction (``mail.queue_new_emails``)."""
+    mail.queue_new_emails(
+        [
+            mail.compose_email(
+                assignee,
                 event_key=f"assigned:{entry.id}",
-                recipient=assignee.email,
-                user_id=assignee.id,
-                subject=subject,
-                body_text=text,
-                body_html=html,
-                headers={},
-                created_at=now,
+                template="assigned",
+                subject=_assignment_subject(item),
+                item=item,
             )
-        )
-    db.session.add_all(emails)
-    db.session.flush()
-    for email in emails:
-        outbox.enqueue(mail.SEND_TASK, email_id=email.id)
+            for item, assignee, entry in assigned
+        ]
+    )
