@@ -7,6 +7,7 @@ import logging
 
 from flask import Flask, g, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -44,8 +45,15 @@ def register_errorhandlers(app: Flask) -> None:
         if code in (405, 413, 429):
             template = "errors/400.html"
         # A description given on purpose (abort(400, description=...)) is shown; the
-        # generic English one of the exception class is not.
+        # generic English one of the exception class is not, nor the English of
+        # Flask-WTF's CSRF check or Flask-Limiter's "5 per 1 minute": ours instead.
         detail = error.description if error.description != type(error).description else None
+        if isinstance(error, CSRFError):
+            detail = _(
+                "The form was too old, or not sent from this site. Reload the page and try again."
+            )
+        elif code == 429 and not getattr(getattr(error, "limit", None), "error_message", None):
+            detail = _("Too many attempts in a short time. Wait a minute and try again.")
         return render_template(template, error=error, detail=detail), code
 
     @app.errorhandler(InternalServerError)

@@ -92,6 +92,28 @@ def test_a_wrong_code_is_refused_and_guessing_is_rate_limited(client, auth, org,
     assert "ABCD" not in caplog.text and "abcd" not in caplog.text.lower()
 
 
+def test_the_guessing_limit_says_so_in_swedish_not_in_the_limiters_english(client, auth, org):
+    file(client, auth)
+    for _ in range(6):
+        refused = auth.post(
+            "/report/follow-up",
+            {"code": "ABCD-EFGH-JKMN-PQRS-TVWX"},
+            token_from="/report/follow-up",
+        )
+    assert refused.status_code == 429
+    page = refused.get_data(as_text=True)
+    assert "per 1 minute" not in page
+    assert "För många försök på kort tid. Vänta en minut och försök igen." in page
+
+
+def test_a_form_without_its_token_is_refused_in_swedish(client, auth, org):
+    response = client.post("/report", data={"title": "x"})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "CSRF" not in page
+    assert "Formuläret var för gammalt eller skickades inte från den här webbplatsen." in page
+
+
 def test_an_anonymous_report_while_logged_in_stores_no_trace_of_who(client, auth, org, caplog):
     """The marker and the client's address are nowhere in the database or the logs."""
     marker = "Marker-9f27c1e4"
