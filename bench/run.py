@@ -399,6 +399,8 @@ def measure_digest(env: dict, url: str, sink_count: Path, runs: int = DIGEST_RUN
             conn.execute("DELETE FROM emails")
             conn.commit()
         before = int(sink_count.read_text() or 0)
+        sink_cpu = sink_count.with_name(sink_count.name + ".cpu")
+        cpu_before = float(sink_cpu.read_text() or 0) if sink_cpu.exists() else 0.0
         out = subprocess.run(  # noqa: S603
             [PY, "-m", "bench.digest_run"],
             env=env,
@@ -410,6 +412,7 @@ def measure_digest(env: dict, url: str, sink_count: Path, runs: int = DIGEST_RUN
         result = json.loads(out.strip().splitlines()[-1])
         time.sleep(1)
         result["received"] = int(sink_count.read_text() or 0) - before
+        result["sink_cpu_s"] = float(sink_cpu.read_text() or 0) - cpu_before
         result["load"] = os.getloadavg()[0]
         log(
             f"  digest: {result['sent']} sent ({result['received']} received) in "
@@ -717,15 +720,20 @@ def digest_lines(f: dict, digest: list, verdicts: list) -> list[str]:
         "## Digest",
         "",
         "| run | users | digests sent | received by the SMTP server | wall time | CPU time "
-        "| peak RSS | load average after |",
-        "|---|---|---|---|---|---|---|---|",
+        "| the SMTP server's CPU time | peak RSS | load average after |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for i, d in enumerate(digest, 1):
         lines.append(
             f"| {i} | {f['users']:,} | {d['sent']:,} | {d['received']:,} | "
-            f"{d['wall_s']:.1f} s | {d['cpu_s']:.1f} s | "
+            f"{d['wall_s']:.1f} s | {d['cpu_s']:.1f} s | {d.get('sink_cpu_s', 0):.1f} s | "
             f"{d['peak_mb']:.0f} MB (at start {d['rss_before_mb']:.0f}) | {d['load']:.1f} |"
         )
+    lines += [
+        "",
+        "The SMTP server (aiosmtpd, `bench/smtp_sink.py`) runs on the same cores: its CPU "
+        "time is part of what the wall time waits for.",
+    ]
     worst_wall = max(d["wall_s"] for d in digest)
     worst_mem = max(d["peak_mb"] for d in digest)
     verdicts.append(("digest for all users under 60 s", worst_wall < 60, f"{worst_wall:.1f} s"))
