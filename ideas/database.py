@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, has_request_context, request
+from flask import Flask
 from sqlalchemy import event
 
 from ideas.extensions import db
@@ -27,19 +27,8 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
     cursor.close()
 
 
-WRITING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-
-
 def _sqlite_begin(conn):
-    """A request that may write takes SQLite's write lock when its transaction begins
-    (``BEGIN IMMEDIATE``), waiting up to the busy timeout for another writer. Begun
-    deferred, it would read first, and then fail at its first write with "database is
-    locked" if the worker had written in between (a snapshot cannot be upgraded in WAL
-    mode, and the busy timeout does not help then). Reading requests stay deferred, so
-    that they never wait for a writer. The worker and the CLI write in nearly every
-    transaction: theirs are immediate too."""
-    writes = request.method in WRITING_METHODS if has_request_context() else True
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+    conn.exec_driver_sql("BEGIN")
 
 
 def init_app(app: Flask) -> None:
