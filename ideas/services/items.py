@@ -357,10 +357,6 @@ def _add_once(model: type[Support] | type[Follow], item: Item, user: User) -> bo
     return True
 
 
-def has_supported(item: Item, user: User) -> bool:
-    return db.session.get(Support, (item.id, user.id)) is not None
-
-
 def add_comment(item: Item, author: User, body: str) -> Comment:
     _require_visible(author, item)
     if item.status == Status.DUPLICATE:
@@ -386,10 +382,6 @@ def unfollow(item: Item, user: User) -> bool:
             delete(Follow).where(Follow.item_id == item.id, Follow.user_id == user.id)
         ).rowcount
     )
-
-
-def is_following(item: Item, user: User) -> bool:
-    return db.session.get(Follow, (item.id, user.id)) is not None
 
 
 def viewer_marks(item: Item, user: User) -> tuple[bool, bool]:

@@ -92,15 +92,16 @@ def history_json(entry: HistoryEntry, item: Item, viewer: User) -> dict:
 
 def item_detail_json(item: Item, viewer: User) -> dict:
     """An item with its history and where the caller stands (loaded by ``load_item``)."""
+    supported, following = item_service.viewer_marks(item, viewer)
     return {
         **item_json(item, viewer),
         "history": [history_json(entry, item, viewer) for entry in item.history],
-        "supported_by_me": item_service.has_supported(item, viewer),
+        "supported_by_me": supported,
         "spread_to": [
             {"id": copy.id, "unit": {"code": copy.unit.code, "name": copy.unit.name}}
             for copy in item_service.spread_of(item)
         ],
-        "following": item_service.is_following(item, viewer),
+        "following": following,
     }
 
 
