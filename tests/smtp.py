@@ -11,12 +11,28 @@ from aiosmtpd.controller import Controller
 class Inbox:
     def __init__(self):
         self.messages = []
+        self.envelopes = []  # (MAIL FROM, RCPT TOs) of each message accepted
         self.refuse = False
+        self.refuse_recipient = None
+        self.pipelining = True  # as Postfix, Exim and the cloud relays offer it
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        if self.pipelining:
+            responses.insert(-1, "250-PIPELINING")
+        return responses
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address == self.refuse_recipient:
+            return "550 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         if self.refuse:
             return "451 Try again later"
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         return "250 OK"
 
     def to(self, address: str):

@@ -56,6 +56,49 @@ def test_an_smtp_outage_keeps_the_email_for_a_retry(org, smtp):
     assert len(smtp.to(org.boss.email)) == 1
 
 
+def two_emails(org):
+    idea = factories.idea(org.anna)
+    first, second = (
+        mail.queue_email(user, event_key=key, template="assigned", subject=lambda s=s: s, item=idea)
+        for user, key, s in [(org.boss, "test:1", "Ett"), (org.anna, "test:2", "Två")]
+    )
+    db.session.commit()
+    return first.id, second.id
+
+
+# Relays offer PIPELINING (RFC 2920) and get MAIL, RCPT and DATA in one write; a server
+# that does not gets one command at a time.
+SERVERS = pytest.mark.parametrize("pipelining", [True, False], ids=["pipelining", "one-by-one"])
+
+
+@SERVERS
+def test_a_batch_goes_over_one_connection_with_the_right_envelope(app, org, smtp, pipelining):
+    smtp.pipelining = pipelining
+    ids = two_emails(org)
+    assert mail.deliver(list(ids)) == 2
+    sender = app.config["MAIL_FROM"].rpartition("<")[2].rstrip(">") or app.config["MAIL_FROM"]
+    assert smtp.envelopes == [(sender, [org.boss.email]), (sender, [org.anna.email])]
+    assert [m["Subject"] for m in smtp.messages] == ["Ett", "Två"]
+    db.session.expire_all()
+    assert {db.session.get(Email, i).status for i in ids} == {"sent"}
+
+
+@SERVERS
+def test_a_refused_recipient_keeps_the_email_for_a_retry(org, smtp, pipelining):
+    smtp.pipelining = pipelining
+    smtp.refuse_recipient = org.boss.email
+    first, second = two_emails(org)
+    with pytest.raises(mail.DeliveryFailed):
+        mail.deliver([first, second])
+    db.session.expire_all()
+    refused = db.session.get(Email, first)
+    assert refused.status == "pending" and "550" in refused.last_error
+    assert smtp.messages == []
+    smtp.refuse_recipient = None
+    assert mail.deliver([first, second]) == 2
+    assert [m["To"] for m in smtp.messages] == [org.boss.email, org.anna.email]
+
+
 def test_an_unreachable_smtp_server_keeps_the_email(app, org, monkeypatch):
     from tests.smtp import free_port
 
@@ -111,8 +154,11 @@ def test_a_built_message_reads_back_as_written(app):
     from ideas import mailer
 
     app.config["MAIL_FROM"] = "Idéer i Ljungby <ideas@ljungby.example>"
-    text = "Hej Åsa!\n\n.en punkt först\n= och " + "ö" * 120 + "\nslut  "
-    html = '<p class="x">Hej Åsa! ' + "å" * 200 + "</p>"
+    # A body that tries to end its part early: the boundaries begin with "=_", which
+    # quoted-printable never leaves as it is.
+    forged = "".join(f"\n--=_{mailer._BOUNDARY_PREFIX}.{n}--\n" for n in range(5))
+    text = "Hej Åsa!\n\n.en punkt först\n= och " + "ö" * 120 + forged + "\nslut  "
+    html = '<p class="x">Hej Åsa! ' + "å" * 200 + forged + "</p>"
     message = mailer.build_message(
         to="asa@example.se",
         subject="Din sammanfattning från Ljungby kommuns idésystem: ärenden och förslag",
@@ -134,6 +180,6 @@ def test_a_built_message_reads_back_as_written(app):
     assert parsed.get_content_type() == "multipart/alternative"
     # Line breaks in MIME text are CRLF, as they travel.
     assert parsed.get_body(("plain",)).get_content() == (text + "\n").replace("\n", "\r\n")
-    assert parsed.get_body(("html",)).get_content() == html + "\r\n"
+    assert parsed.get_body(("html",)).get_content() == (html + "\n").replace("\n", "\r\n")
     with pytest.raises(ValueError):
         mailer.build_message(to="a@example.se", subject="a\nBcc: b@x", text="", html="")
