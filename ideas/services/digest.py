@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -21,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from jinja2 import Template, pass_context
 from markupsafe import Markup
-from sqlalchemy import exists, insert, select
+from sqlalchemy import exists, insert, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Bundle, joinedload
 
@@ -97,7 +98,9 @@ class Digest:
     user: User
     news: list[tuple] = field(default_factory=list)  # (item, entry): _ITEM_SHOWN, _ENTRY_SHOWN
     unit_ideas: list = field(default_factory=list)  # _ITEM_SHOWN
-    queue: list[QueueItem] = field(default_factory=list)
+    queue: list[QueueItem] = field(default_factory=list)  # the nearest deadlines first
+    queue_total: int = 0  # open items, of which ``queue`` shows LIST_LIMIT
+    queue_overdue: int = 0
     implemented: list[dict] = field(default_factory=list)
 
     @property
@@ -167,7 +170,8 @@ def compose(users: list[User], since: datetime, implemented: list[dict]) -> list
     for digest in digests.values():
         own = [i for a, i in by_unit.get(digest.user.unit_id, []) if a != digest.user.id]
         digest.unit_ideas = own[:LIST_LIMIT]
-    # 3. A manager's queue: open items they have, nearest deadline first.
+    # 3. A manager's queue: how many open items they have and how many are overdue,
+    # and the LIST_LIMIT with the nearest deadlines; the inbox has them all.
     now = clock.now()
     for row in db.session.execute(
         select(Item.assignee_id, Item.id, Item.title, *_DEADLINES)
@@ -179,17 +183,42 @@ def compose(users: list[User], since: datetime, implemented: list[dict]) -> list
         digests[row.assignee_id].queue.append(
             QueueItem(row.id, row.title, row.status, due, due is not None and due < now)
         )
+    for digest in digests.values():
+        if digest.queue:
+            digest.queue.sort(key=_nearest_first)
+            digest.queue_total = len(digest.queue)
+            digest.queue_overdue = sum(1 for q in digest.queue if q.overdue)
+            del digest.queue[LIST_LIMIT:]
     return list(digests.values())
+
+
+def _nearest_first(item: QueueItem) -> tuple:
+    return (item.next_deadline is None, item.next_deadline or datetime.min, item.id)
 
 
 def _SUBJECT():  # noqa: N802 - a constant, in the recipient's language
     return _l("Your digest from %(org)s's idea system", org=current_app.config["ORGANISATION_NAME"])
 
 
-def run(frequency: str, now: datetime | None = None) -> int:
+def run(
+    frequency: str,
+    now: datetime | None = None,
+    *,
+    part: int = 0,
+    parts: int = 1,
+    progress: Callable[[], None] | None = None,
+) -> int:
     """Send the ``frequency`` digests of the period ``now`` falls in. Returns the number
     of digests sent by this run. Commits per batch (a long job, called from a task or a
-    command): what a crash leaves half-done, the next run finishes."""
+    command): what a crash leaves half-done, the next run finishes.
+
+    With ``parts``, only the users whose id leaves ``part`` divided by ``parts``: the
+    workers run the parts side by side (``worker/tasks.py``, ``run_digests``). Runs
+    that overlap (two parts, a part and a whole run) still send each digest once: a
+    delivery is recorded once per user and period. ``progress`` is called after each
+    batch."""
+    if not 0 <= part < parts:
+        raise ValueError(f"part {part} of {parts}")
     now = now or clock.now()
     period, since = period_of(frequency, now)
     batch_size = int(current_app.config["DIGEST_BATCH_SIZE"])
@@ -205,7 +234,8 @@ def run(frequency: str, now: datetime | None = None) -> int:
             .limit(LIST_LIMIT)
         )
     ]
-    sent = _deliver_left_over(period)  # a run after a crash first finishes what it recorded
+    mine = (User.id % parts == part) if parts > 1 else true()
+    sent = _deliver_left_over(period, mine)  # a run after a crash first finishes what it recorded
     renderer = _Renderer(frequency)
     last_id = 0
     while True:
@@ -216,6 +246,7 @@ def run(frequency: str, now: datetime | None = None) -> int:
                     User.active.is_(True),
                     User.digest_frequency == frequency,
                     User.id > last_id,
+                    mine,
                     ~exists().where(
                         DigestDelivery.user_id == User.id, DigestDelivery.period == period
                     ),
@@ -233,7 +264,9 @@ def run(frequency: str, now: datetime | None = None) -> int:
         if email_ids:
             sent += mail.deliver(email_ids)
         db.session.expunge_all()  # flat memory, whatever the number of users
-    log.info("digest %s: %d sent", period, sent)
+        if progress is not None:
+            progress()
+    log.info("digest %s (part %d of %d): %d sent", period, part + 1, parts, sent)
     return sent
 
 
@@ -390,12 +423,13 @@ def _record_batch(
     return sorted(email_of.values())
 
 
-def _deliver_left_over(period: str) -> int:
+def _deliver_left_over(period: str, mine) -> int:
     ids = list(
         db.session.scalars(
             select(Email.id)
             .join(DigestDelivery, DigestDelivery.email_id == Email.id)
-            .where(DigestDelivery.period == period, Email.status != "sent")
+            .join(User, User.id == DigestDelivery.user_id)
+            .where(DigestDelivery.period == period, Email.status != "sent", mine)
         )
     )
     return mail.deliver(ids) if ids else 0

@@ -61,6 +61,36 @@ def test_contents_by_role(org, smtp):
     assert sent == len(smtp.messages)
 
 
+def test_a_long_queue_gives_counts_the_nearest_deadlines_and_the_inbox(org, smtp):
+    clock.freeze(MONDAY - timedelta(days=30))
+    late = [factories.idea(org.anna, title=f"Sent {i}") for i in range(3)]
+    clock.freeze(MONDAY - timedelta(days=1))
+    fresh = [factories.idea(org.bo, title=f"Färskt {i}") for i in range(10)]
+    for idea in late + fresh:
+        routing.route_item(idea.id)
+    clock.freeze(MONDAY)
+    boss_email = org.boss.email
+    digest.run("weekly")
+    boss = digest_to(smtp, boss_email)
+    assert "13 öppna ärenden, 3 försenade. De 10 närmaste tidsgränserna:" in boss
+    queue = boss.split("Nytt om förslag")[0].split("Nya förslag i din enhet")[0]
+    listed = [line for line in queue.splitlines() if line.startswith(("- Sent", "- Färskt"))]
+    assert len(listed) == 10
+    assert all("försenat" in line for line in listed[:3])  # the overdue first
+    assert not any("försenat" in line for line in listed[3:])
+    assert "Alla i din inkorg: http://127.0.0.1:5000/inbox" in boss
+    (message,) = smtp.to(boss_email)
+    assert 'href="http://127.0.0.1:5000/inbox"' in message.get_body(("html",)).get_content()
+
+
+def test_a_short_queue_is_listed_whole(org, smtp):
+    week_of_activity(org)
+    boss_email = org.boss.email
+    digest.run("weekly")
+    boss = digest_to(smtp, boss_email)
+    assert "2 öppna ärenden." in boss and "närmaste" not in boss and "/inbox" not in boss
+
+
 def test_sent_once_per_user_and_period_even_if_run_twice(org, smtp):
     week_of_activity(org)
     first = digest.run("weekly")
