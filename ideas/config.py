@@ -39,6 +39,8 @@ DEFAULTS = {
     "OUTBOX_SWEEP_AFTER_SECONDS": 60,
     "EMAIL_CLAIM_TIMEOUT_SECONDS": 300,
     "DIGEST_BATCH_SIZE": 500,
+    # A digest run in this many parts, which the workers run side by side (PostgreSQL).
+    "DIGEST_PARTS": 4,
     "PAGE_CACHE_SECONDS": 60,
     "DIGEST_HOUR": 7,
     # The whistleblowing channel: personal data of a closed case is deleted this many

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import smtplib
 from collections import defaultdict
+from datetime import datetime
 
 from celery import shared_task
 from flask import current_app
@@ -123,9 +124,47 @@ def purge_reports() -> list[str]:
     return done
 
 
+DIGEST_PART_TASK = "ideas.run_digest_part"
+
+
 @shared_task(name="ideas.run_digests", **RETRY)
 def run_digests() -> int:
-    total = 0
-    for frequency in digest.frequencies_due(clock.now()):
-        total += digest.run(frequency)
-    return total
+    """Beat's morning run: the digests due today. On PostgreSQL in DIGEST_PARTS parts,
+    a task each, which the workers' processes run side by side; on SQLite (one writer
+    at a time) here, whole. Returns how many digests were sent here."""
+    now = clock.now()
+    due = digest.frequencies_due(now)
+    parts = int(current_app.config["DIGEST_PARTS"])
+    if parts <= 1 or db.engine.dialect.name == "sqlite":
+        return sum(digest.run(frequency, now) for frequency in due)
+    for frequency in due:
+        for part in range(parts):
+            outbox.enqueue(
+                DIGEST_PART_TASK, frequency=frequency, at=now.isoformat(), part=part, parts=parts
+            )
+    db.session.commit()
+    return 0
+
+
+@shared_task(name=DIGEST_PART_TASK, **RETRY)
+def run_digest_part(
+    frequency: str, at: str, part: int, parts: int, outbox_id: int | None = None
+) -> int:
+    """One part of a digest run (``digest.run``). While it runs, each batch tells the
+    outbox it is alive, so the sweep does not hand the part to a second worker; a part
+    whose worker died is handed on, and finishes what the dead one left."""
+    progress = None
+    if outbox_id is not None:
+        if not _start(outbox_id, DIGEST_PART_TASK):
+            return 0  # done already
+
+        def progress():
+            outbox.touch(outbox_id)
+            db.session.commit()
+
+    sent = digest.run(
+        frequency, datetime.fromisoformat(at), part=part, parts=parts, progress=progress
+    )
+    outbox.mark_processed(outbox_id)
+    db.session.commit()
+    return sent

@@ -47,6 +47,17 @@ def mark_processed(*outbox_ids: int | None) -> None:
     )
 
 
+def touch(outbox_id: int) -> None:
+    """A long task's sign of life: its row counts as relayed now, so the sweep leaves
+    it alone for another OUTBOX_SWEEP_AFTER_SECONDS."""
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == outbox_id)
+        .values(relayed_at=clock.now())
+        .execution_options(synchronize_session=False)
+    )
+
+
 def claim(outbox_id: int, *, task: str, more: int = 0) -> list[tuple[int, dict, int]]:
     """Count an attempt on the row ``outbox_id`` and return ``(id, args, attempts)`` of it,
     unless some worker has processed it already; one statement.

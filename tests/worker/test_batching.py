@@ -3,11 +3,16 @@ every item is routed once and every e-mail sent once."""
 
 from __future__ import annotations
 
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from sqlalchemy import func, select, text
 
+from ideas import clock
 from ideas.extensions import db
-from ideas.models import Email, HistoryEntry, Item, OutboxMessage
+from ideas.models import Email, HistoryEntry, Item, OutboxMessage, User
+from ideas.services import items, outbox
 from tests import factories
 from worker import tasks
 
@@ -111,3 +116,58 @@ def test_a_task_that_failed_too_often_is_given_up(app):
     db.session.remove()
     assert row_id not in [r for r, _a in pending("ideas.route_item")]
     assert assignments(item_id) == 0
+
+
+MONDAY = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)  # 07:00 in Stockholm: daily and weekly
+
+
+def test_a_digest_run_is_shared_out_in_parts_each_digest_sent_once(app, smtp, monkeypatch):
+    org = factories.organisation()
+    clock.freeze(MONDAY - timedelta(days=1))  # something everyone's digest shows
+    done = factories.idea(org.it_boss, unit="IT", title="Digital signering")
+    items.transition(done, org.director, "accepted", "Bra")
+    learning = items.Learning(outcome="Gjort", lessons="Lärt")
+    items.transition(done, org.director, "implemented", learning=learning)
+    people = db.session.scalars(select(User).where(User.active.is_(True))).all()
+    for n, user in enumerate(people):
+        user.digest_frequency = "daily" if n % 3 == 0 else "weekly"
+    expected = sorted(user.email for user in people)
+    share = Counter((user.digest_frequency, user.id % 3) for user in people)
+    db.session.commit()
+    assert len(expected) >= 6, org
+    clock.freeze(MONDAY)
+    monkeypatch.setitem(app.config, "DIGEST_PARTS", 3)
+    monkeypatch.setitem(app.config, "DIGEST_BATCH_SIZE", 1)  # every part has batches
+    sent_here = tasks.run_digests.run()
+    db.session.remove()
+    parts = pending(tasks.DIGEST_PART_TASK)
+    if postgresql():
+        assert sent_here == 0
+        assert sorted((args["frequency"], args["part"], args["parts"]) for _id, args in parts) == [
+            (frequency, part, 3) for frequency in ("daily", "weekly") for part in range(3)
+        ]
+        # Every part comes, and two of them twice (a sweep's re-send, a broker's redelivery).
+        sent = []
+        for row_id, args in parts + parts[:2]:
+            sent.append(tasks.run_digest_part.run(**args, outbox_id=row_id))
+            db.session.remove()
+        # Each part sent its own share; the second time round, nothing.
+        assert sent == [share[a["frequency"], a["part"]] for _id, a in parts] + [0, 0]
+        assert pending(tasks.DIGEST_PART_TASK) == []
+    else:  # one writer at a time: the whole run, here
+        assert parts == [] and sent_here == len(expected)
+    received = sorted(to for message in smtp.messages for to in [message["To"]])
+    assert received == expected
+
+
+def test_a_running_part_is_not_handed_to_a_second_worker(app):
+    clock.freeze(MONDAY)
+    row = outbox.enqueue(tasks.DIGEST_PART_TASK, frequency="weekly", at=MONDAY.isoformat())
+    db.session.commit()
+    clock.freeze(MONDAY + timedelta(seconds=app.config["OUTBOX_SWEEP_AFTER_SECONDS"] + 1))
+    outbox.touch(row.id)  # a batch done a moment ago
+    db.session.commit()
+    assert outbox.claim_stale() == []
+    clock.freeze(MONDAY + timedelta(seconds=2 * app.config["OUTBOX_SWEEP_AFTER_SECONDS"] + 2))
+    assert [task for _id, task, _args in outbox.claim_stale()] == [tasks.DIGEST_PART_TASK]
+    db.session.rollback()
