@@ -55,9 +55,20 @@ def _header(name: str, value: str) -> str:
     return f"{name}: {encoded}"
 
 
-@lru_cache(maxsize=256)
+# A bare address of the common characters: written as it is, without parsing (a
+# digest goes to 50,000 different addresses, which no cache keeps).
+_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+")
+
+
 def _address(value: str) -> str:
     """``Name <address>``, a non-ASCII display name encoded; the address as it is."""
+    if _PLAIN_ADDRESS.fullmatch(value):
+        return value
+    return _parsed_address(value)
+
+
+@lru_cache(maxsize=256)
+def _parsed_address(value: str) -> str:
     name, address = parseaddr(value)
     if not address:
         raise ValueError(f"not an e-mail address: {value!r}")
@@ -123,7 +134,12 @@ def build_message(
             f"\r\n--{boundary}--\r\n".encode("ascii"),
         ]
     )
-    return Message(sender=parseaddr(sender)[1], recipient=to, data=data)
+    return Message(sender=_envelope_address(sender), recipient=to, data=data)
+
+
+@lru_cache(maxsize=16)
+def _envelope_address(value: str) -> str:
+    return parseaddr(value)[1]
 
 
 def mail_folder() -> Path:
@@ -166,11 +182,12 @@ class _SMTPTransport:
         self.size = client.does_esmtp and client.has_extn("size")
 
     def send(self, message: Message, before_end=None) -> None:
-        """Send one message. ``before_end`` (when given) is called once the message
-        has been transferred, before the end of its data: until then the server has
-        not accepted it, and may not. A caller uses it to finish recording the
-        previous message while this one travels; if it raises, the connection is
-        dropped and the server discards this message.
+        """Send one message. ``before_end`` (when given) is called once the server
+        has agreed to take the message (MAIL, RCPT, DATA), before its data goes,
+        ending with the end of the data, in one write: until then the server has not
+        accepted it, and may not. A caller uses it to finish recording the previous
+        message while this one is built and announced; if it raises, the connection
+        is dropped and the server discards this message.
 
         A server that offers PIPELINING (RFC 2920; every common relay does) gets
         MAIL, RCPT and DATA in one write and answers them together: one round trip
@@ -196,14 +213,13 @@ class _SMTPTransport:
         data = _LEADING_DOT.sub(b"..", message.data)
         if not data.endswith(b"\r\n"):
             data += b"\r\n"
-        client.send(data)
         if before_end is not None:
             try:
                 before_end()
             except BaseException:
-                client.close()  # mid-DATA: no QUIT is answered; the server drops the message
+                client.close()  # in DATA: no QUIT is answered; the server drops the message
                 raise
-        client.send(b".\r\n")
+        client.send(data + b".\r\n")
         code, reply = client.getreply()
         if code != 250:
             raise smtplib.SMTPDataError(code, reply)

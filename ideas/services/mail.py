@@ -152,8 +152,9 @@ def deliver(email_ids: list[int]) -> int:
     This is a unit of work of its own (called from a task or a command, never inside
     a request): it commits the claim before talking to the SMTP server, and marks each
     message sent (a commit) as soon as the server has accepted it. The mark of one
-    message is committed while the next one is transferred, and that one's data is
-    ended (the server accepts it) only once the mark is committed: at most one
+    message is committed while the next one is built and announced (MAIL, RCPT,
+    DATA), and that one's data goes, with its end (the server accepts it), only once
+    the mark is committed: at most one
     message is ever accepted and not yet marked, as when each waited for the last.
     Messages that fail go back to pending with the error kept, and
     ``DeliveryFailed`` is raised so the task retries.
@@ -279,9 +280,11 @@ class _ThreadMarks:
     def _mark(self, email_id: int, sent_at) -> None:
         def attempt():
             if self.connection is None:
-                self.connection = self.engine.connect()
+                # Each UPDATE its own transaction: one round trip (no BEGIN, no COMMIT).
+                self.connection = self.engine.connect().execution_options(
+                    isolation_level="AUTOCOMMIT"
+                )
             self.connection.execute(_SENT, {"email_id": email_id, "sent_at": sent_at})
-            self.connection.commit()
 
         _mark_retrying(email_id, attempt, self._drop, self.timeout)
 
