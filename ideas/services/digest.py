@@ -313,8 +313,11 @@ class _Renderer:
                 context["gettext"] = _gettext(get_translations())
                 env = current_app.jinja_env.overlay(cache_size=50)  # its own compiled copies
                 env.filters = {**env.filters, **_language_filters()}
+                text, html = ({**context} for _format in range(2))
+                text["sections"] = _Sections(env, "email/digest_sections.txt", context)
+                html["sections"] = _Sections(env, "email/digest_sections.html", context)
                 self.shared[locale] = (
-                    context,
+                    (text, html),
                     env.get_template("email/digest.txt"),
                     env.get_template("email/digest.html"),
                 )
@@ -322,10 +325,36 @@ class _Renderer:
 
     @staticmethod
     def render(shared: tuple, digest: Digest, unsubscribe_url: str) -> tuple[str, str]:
-        base, text, html = shared
-        context = {**base, "user": digest.user, "digest": digest}
-        context["unsubscribe_url"] = unsubscribe_url
-        return text.render(context), html.render(context)
+        (text_base, html_base), text, html = shared
+        own = {"user": digest.user, "digest": digest, "unsubscribe_url": unsubscribe_url}
+        return text.render({**text_base, **own}), html.render({**html_base, **own})
+
+
+class _Sections:
+    """The parts of a digest that many readers share (``email/digest_sections.*``),
+    each rendered once per language, format and content, not once a reader: everyone
+    gets the same implemented ideas, and the readers of a unit the same new ideas
+    (less their own). Half the rendering of an employee's digest."""
+
+    LIMIT = 1000  # contents kept at most: units times their authors, in one run
+
+    def __init__(self, env, name: str, context: dict):
+        self.macros = env.get_template(name).make_module(context)
+        self.done: dict[tuple, str] = {}
+
+    def unit_ideas(self, items) -> str:
+        return self._render("unit_ideas", items)
+
+    def implemented(self, items) -> str:
+        return self._render("implemented", items)
+
+    def _render(self, macro: str, items) -> str:
+        key = (macro, *(tuple(i.values()) if isinstance(i, dict) else tuple(i) for i in items))
+        if key not in self.done:
+            if len(self.done) >= self.LIMIT:
+                self.done.clear()
+            self.done[key] = getattr(self.macros, macro)(items)
+        return self.done[key]
 
 
 def _language_filters() -> dict:
@@ -368,7 +397,7 @@ def _record_batch(
     base_url = current_app.config["BASE_URL"]
     for locale, group in by_locale.items():
         with renderer.language(locale) as shared:
-            subject = shared[0]["subject"]
+            subject = shared[0][0]["subject"]
             for digest in group:
                 user = digest.user
                 link = f"{base_url}/unsubscribe/{unsubscribe_token(user)}"
