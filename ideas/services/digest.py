@@ -259,10 +259,11 @@ def run(
             break
         last_id = users[-1].id
         digests = compose(users, since, implemented)
-        email_ids = _record_batch(digests, renderer, frequency, period, now)
+        written = _record_batch(digests, renderer, frequency, period, now)
         del digests, users
-        if email_ids:
-            sent += mail.deliver(email_ids)
+        if written:
+            sent += mail.deliver(sorted(written), known=written)
+        del written
         db.session.expunge_all()  # flat memory, whatever the number of users
         if progress is not None:
             progress()
@@ -383,9 +384,9 @@ _DELIVERIES = DigestDelivery.__table__
 
 def _record_batch(
     digests: list[Digest], renderer: _Renderer, frequency: str, period: str, now: datetime
-) -> list[int]:
+) -> dict[int, mail.Outgoing]:
     """Render and record the batch's e-mails and deliveries, in one commit. Returns the
-    ids of the e-mails to send (none when a concurrent run recorded these users).
+    e-mails to send by id (none when a concurrent run recorded these users).
 
     Written with Core INSERTs (one executemany each, the e-mails' ids returned), not
     ORM objects: the session would build, track and flush 2 objects a user."""
@@ -395,6 +396,7 @@ def _record_batch(
             by_locale[mail.user_locale(digest.user)].append(digest)
     emails: list[dict] = []
     base_url = current_app.config["BASE_URL"]
+    claimed = mail.claimed_now()  # this run sends them next
     for locale, group in by_locale.items():
         with renderer.language(locale) as shared:
             subject = shared[0][0]["subject"]
@@ -415,6 +417,7 @@ def _record_batch(
                             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
                         },
                         "created_at": now,
+                        **claimed,
                     }
                 )
     try:
@@ -429,7 +432,6 @@ def _record_batch(
                     emails,
                 ).all()
             )
-            del emails
         db.session.execute(
             insert(_DELIVERIES),
             [
@@ -448,8 +450,14 @@ def _record_batch(
         # Another run recorded some of these users first: it sends theirs.
         db.session.rollback()
         log.info("digest %s: a batch was recorded by a concurrent run", period)
-        return []
-    return sorted(email_of.values())
+        return {}
+    # As written, so that sending need not read 500 bodies back.
+    return {
+        email_of[e["user_id"]]: mail.Outgoing(
+            email_of[e["user_id"]], *(e[k] for k in mail.Outgoing._fields[1:])
+        )
+        for e in emails
+    }
 
 
 def _deliver_left_over(period: str, mine) -> int:

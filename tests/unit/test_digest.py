@@ -142,7 +142,7 @@ def test_queries_grow_with_batches_not_users(app, org, count_queries, monkeypatc
     for n in range(12):
         factories.user(f"medarbetare{n}@example.se", unit="VOO")
     db.session.commit()  # the set-up's own writes (and their data version) counted apart
-    monkeypatch.setattr("ideas.services.mail.deliver", lambda ids: len(ids))
+    monkeypatch.setattr("ideas.services.mail.deliver", lambda ids, known=None: len(ids))
 
     def queries_for(batch_size):
         db.session.execute(delete(DigestDelivery))
