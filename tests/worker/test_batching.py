@@ -171,3 +171,25 @@ def test_a_running_part_is_not_handed_to_a_second_worker(app):
     clock.freeze(MONDAY + timedelta(seconds=2 * app.config["OUTBOX_SWEEP_AFTER_SECONDS"] + 2))
     assert [task for _id, task, _args in outbox.claim_stale()] == [tasks.DIGEST_PART_TASK]
     db.session.rollback()
+
+
+def test_the_marks_connection_goes_back_to_the_pool_as_it_came(app, smtp):
+    if not postgresql():
+        pytest.skip("the marks have a connection of their own on PostgreSQL")
+    three_ideas()
+    for row_id, args in pending("ideas.route_item"):
+        tasks.route_item.run(args["item_id"], row_id)
+        db.session.remove()
+    sends = pending("ideas.send_email")
+    tasks.send_email.run(sends[0][1]["email_id"], sends[0][0])
+    db.session.remove()
+    assert db.session.scalar(select(func.count(Email.id)).where(Email.status == "sent")) == 3
+    db.session.remove()
+    # Every pooled connection, the marks' one among them, waits for its commits again.
+    connections = [db.engine.connect() for _ in range(db.engine.pool.checkedin() + 1)]
+    try:
+        settings = {c.exec_driver_sql("SHOW synchronous_commit").scalar() for c in connections}
+    finally:
+        for connection in connections:
+            connection.close()
+    assert settings == {"on"}
