@@ -243,11 +243,12 @@ class Support(db.Model):
 
 class Follow(db.Model):
     __tablename__ = "follows"
+    __table_args__ = (Index("ix_follows_user_item", "user_id", "item_id"),)
 
     item_id: Mapped[int] = mapped_column(
         ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
     )
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 

@@ -175,8 +175,9 @@ def compose(users: list[User], since: datetime, implemented: list[dict]) -> list
     now = clock.now()
     for row in db.session.execute(
         select(Item.assignee_id, Item.id, Item.title, *_DEADLINES)
+        # Unordered (sorted below, by the next deadline): ordered here, the planner walked
+        # the whole first_answer_due index for a batch of readers with no queue at all.
         .where(Item.assignee_id.in_(ids), Item.status.in_(OPEN), Item.kind != Kind.REPORT.value)
-        .order_by(Item.first_answer_due)
     ):
         pending = Item.open_deadlines(row)  # the same rule as Item.next_deadline
         due = pending[0][1] if pending else None
