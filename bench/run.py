@@ -397,28 +397,91 @@ def measure_web(base: str, pages: dict, sessions: dict, submit_body: str) -> dic
 # --- digest and routing ---------------------------------------------------------------------
 
 
-def measure_digest(env: dict, url: str, sink_count: Path, runs: int = DIGEST_RUNS) -> list[dict]:
+WORKER = [PY, "-m", "celery", "-A", "bench.celery_app", "worker", "--loglevel=WARNING"]
+
+
+def _pool(pid: int) -> list[int]:
+    """The worker's pool processes (its children)."""
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout  # noqa: S603, S607
+    return [int(p) for p in out.split()]
+
+
+def _cpu_s(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def _peak_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def measure_digest(
+    env: dict, url: str, sink_count: Path, logdir: Path, runs: int = DIGEST_RUNS
+) -> list[dict]:
+    """The weekly digest for every user, as production runs it: beat's task
+    (``ideas.run_digests``) queues DIGEST_PARTS parts through the outbox, and a real
+    worker's processes (Celery's default: one a core) run them side by side, delivering
+    to the local SMTP server. The clock runs from the sending of the task to the moment
+    every user's digest is recorded and marked sent. CPU time is the pool processes',
+    peak memory the largest pool process's (VmHWM), each a fresh worker's."""
+    import redis
+
+    from ideas import create_app
+
+    celery = create_app().extensions["celery"]
+    r = redis.Redis.from_url(BROKER)
     results = []
     for _ in range(runs):
-        with psycopg.connect(url) as conn:
+        with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("DELETE FROM digest_deliveries")
             conn.execute("DELETE FROM emails")
-            conn.commit()
-        before = int(sink_count.read_text() or 0)
-        sink_cpu = sink_count.with_name(sink_count.name + ".cpu")
-        cpu_before = float(sink_cpu.read_text() or 0) if sink_cpu.exists() else 0.0
-        out = subprocess.run(  # noqa: S603
-            [PY, "-m", "bench.digest_run"],
-            env=env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        result = json.loads(out.strip().splitlines()[-1])
+            conn.execute("DELETE FROM outbox")
+            conn.execute("VACUUM ANALYZE outbox, emails, digest_deliveries")
+            users = conn.execute(
+                "SELECT count(*) FROM users WHERE active AND digest_frequency = 'weekly'"
+            ).fetchone()[0]
+        with process(WORKER, env, "digest-worker", logdir) as worker:
+            r.set("bench:noop", 0)
+            celery.send_task("bench.noop")  # the worker is up once a task has run
+            wait_for(lambda: int(r.get("bench:noop") or 0) == 1, "the worker")
+            pool = _pool(worker.pid)
+            cpu_before = sum(_cpu_s(p) for p in pool)
+            rss_before = max(_peak_mb(p) for p in pool)
+            received_before = int(sink_count.read_text() or 0)
+            sink_cpu = sink_count.with_name(sink_count.name + ".cpu")
+            sink_cpu_before = float(sink_cpu.read_text() or 0) if sink_cpu.exists() else 0.0
+            poll = psycopg.connect(url, autocommit=True)
+            t0 = time.perf_counter()
+            celery.send_task("ideas.run_digests", kwargs={"frequency": "weekly"})
+            while True:
+                recorded, unsent = poll.execute(
+                    "SELECT (SELECT count(*) FROM digest_deliveries),"
+                    " (SELECT count(*) FROM emails WHERE status <> 'sent')"
+                ).fetchone()
+                if recorded == users and unsent == 0:
+                    break
+                if time.perf_counter() - t0 > 1800:
+                    raise SystemExit(f"digest: {recorded} of {users} recorded after 30 min")
+                time.sleep(0.1)
+            wall = time.perf_counter() - t0
+            sent = poll.execute("SELECT count(*) FROM emails WHERE status = 'sent'").fetchone()[0]
+            poll.close()
+            result = {
+                "users": users,
+                "parts": int(env.get("IDEAS_DIGEST_PARTS", 4)),
+                "processes": len(pool),
+                "sent": sent,
+                "wall_s": wall,
+                "cpu_s": sum(_cpu_s(p) for p in pool) - cpu_before,
+                "rss_before_mb": rss_before,
+                "peak_mb": max(_peak_mb(p) for p in pool),
+            }
         time.sleep(1)
-        result["received"] = int(sink_count.read_text() or 0) - before
-        result["sink_cpu_s"] = float(sink_cpu.read_text() or 0) - cpu_before
+        result["received"] = int(sink_count.read_text() or 0) - received_before
+        result["sink_cpu_s"] = float(sink_cpu.read_text() or 0) - sink_cpu_before
         result["load"] = os.getloadavg()[0]
         log(
             f"  digest: {result['sent']} sent ({result['received']} received) in "
@@ -881,7 +944,7 @@ def main() -> None:
             log("digest: weekly, every user")
             digest_runs = []
             for _ in range(DIGEST_RUNS):
-                digest_runs += measure_digest(env, url, sink_count, runs=1)
+                digest_runs += measure_digest(env, url, sink_count, logdir, runs=1)
                 write(report(f, web, queries, digest_runs, routing, time.monotonic() - started))
     finally:
         cleanup(url, f["max_item"], f["max_history"])
