@@ -14,6 +14,7 @@ class Inbox:
         self.envelopes = []  # (MAIL FROM, RCPT TOs) of each message accepted
         self.refuse = False
         self.refuse_recipient = None
+        self.refuse_data_to = None  # the end of a message to this address refused
         self.pipelining = True  # as Postfix, Exim and the cloud relays offer it
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
@@ -31,6 +32,8 @@ class Inbox:
     async def handle_DATA(self, server, session, envelope):
         if self.refuse:
             return "451 Try again later"
+        if self.refuse_data_to in envelope.rcpt_tos:
+            return "554 Message refused"
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         return "250 OK"

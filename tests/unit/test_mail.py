@@ -99,6 +99,40 @@ def test_a_refused_recipient_keeps_the_email_for_a_retry(org, smtp, pipelining):
     assert [m["To"] for m in smtp.messages] == [org.boss.email, org.anna.email]
 
 
+@SERVERS
+def test_a_refusal_half_way_keeps_what_was_sent_sent_and_the_rest_for_a_retry(
+    org, smtp, pipelining
+):
+    smtp.pipelining = pipelining
+    smtp.refuse_recipient = org.anna.email
+    first, second = two_emails(org)
+    with pytest.raises(mail.DeliveryFailed):
+        mail.deliver([first, second])
+    db.session.expire_all()
+    assert db.session.get(Email, first).status == "sent"
+    assert db.session.get(Email, second).status == "pending"
+    smtp.refuse_recipient = None
+    assert mail.deliver([first, second]) == 1
+    assert [m["To"] for m in smtp.messages] == [org.boss.email, org.anna.email]
+
+
+@SERVERS
+def test_a_refused_end_of_data_keeps_both_for_a_retry(org, smtp, pipelining):
+    smtp.pipelining = pipelining
+    smtp.refuse_data_to = org.boss.email
+    first, second = two_emails(org)
+    with pytest.raises(mail.DeliveryFailed):
+        mail.deliver([first, second])
+    db.session.expire_all()
+    refused = db.session.get(Email, first)
+    assert refused.status == "pending" and "554" in refused.last_error
+    assert db.session.get(Email, second).status == "pending"
+    assert smtp.messages == []  # nothing else went after the refusal
+    smtp.refuse_data_to = None
+    assert mail.deliver([first, second]) == 2
+    assert [m["To"] for m in smtp.messages] == [org.boss.email, org.anna.email]
+
+
 def test_an_unreachable_smtp_server_keeps_the_email(app, org, monkeypatch):
     from tests.smtp import free_port
 
