@@ -411,6 +411,13 @@ def _cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
+def _machine_cpu_s() -> float:
+    """CPU seconds the whole machine has spent (every core, every process), from boot."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    busy = sum(int(fields[i]) for i in (0, 1, 2, 5, 6, 7))  # user nice system irq softirq steal
+    return busy / os.sysconf("SC_CLK_TCK")
+
+
 def _peak_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -454,6 +461,7 @@ def measure_digest(
             sink_cpu = sink_count.with_name(sink_count.name + ".cpu")
             sink_cpu_before = float(sink_cpu.read_text() or 0) if sink_cpu.exists() else 0.0
             poll = psycopg.connect(url, autocommit=True)
+            machine_before = _machine_cpu_s()
             t0 = time.perf_counter()
             celery.send_task("ideas.run_digests", kwargs={"frequency": "weekly"})
             while True:
@@ -467,6 +475,7 @@ def measure_digest(
                     raise SystemExit(f"digest: {recorded} of {users} recorded after 30 min")
                 time.sleep(0.1)
             wall = time.perf_counter() - t0
+            machine = _machine_cpu_s() - machine_before
             sent = poll.execute("SELECT count(*) FROM emails WHERE status = 'sent'").fetchone()[0]
             poll.close()
             result = {
@@ -476,6 +485,7 @@ def measure_digest(
                 "sent": sent,
                 "wall_s": wall,
                 "cpu_s": sum(_cpu_s(p) for p in pool) - cpu_before,
+                "machine_cpu_s": machine,
                 "rss_before_mb": rss_before,
                 "peak_mb": max(_peak_mb(p) for p in pool),
             }
@@ -788,20 +798,25 @@ def digest_lines(f: dict, digest: list, verdicts: list) -> list[str]:
         "",
         "## Digest",
         "",
-        "| run | users | digests sent | received by the SMTP server | wall time | CPU time "
-        "| the SMTP server's CPU time | peak RSS | load average after |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| run | users | parts, worker processes | digests sent | received by the SMTP server "
+        "| wall time | CPU time of the worker | of the SMTP server | of the whole machine "
+        "| peak RSS of a worker process | load average after |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for i, d in enumerate(digest, 1):
         lines.append(
-            f"| {i} | {f['users']:,} | {d['sent']:,} | {d['received']:,} | "
-            f"{d['wall_s']:.1f} s | {d['cpu_s']:.1f} s | {d.get('sink_cpu_s', 0):.1f} s | "
+            f"| {i} | {f['users']:,} | {d['parts']}, {d['processes']} | {d['sent']:,} | "
+            f"{d['received']:,} | {d['wall_s']:.1f} s | {d['cpu_s']:.1f} s | "
+            f"{d['sink_cpu_s']:.1f} s | {d['machine_cpu_s']:.1f} s | "
             f"{d['peak_mb']:.0f} MB (at start {d['rss_before_mb']:.0f}) | {d['load']:.1f} |"
         )
     lines += [
         "",
-        "The SMTP server (aiosmtpd, `bench/smtp_sink.py`) runs on the same cores: its CPU "
-        "time is part of what the wall time waits for.",
+        "Beat's task (`ideas.run_digests`) sent to a fresh worker, which queues the parts "
+        "(`IDEAS_DIGEST_PARTS`) and runs them in its processes; the clock stops when every "
+        "user's digest is recorded and marked sent. Everything shares the same cores: the "
+        "worker, PostgreSQL and the SMTP server (`bench/smtp_sink.py`, standing in for the "
+        "relay); the whole machine's CPU time is theirs together.",
     ]
     worst_wall = max(d["wall_s"] for d in digest)
     worst_mem = max(d["peak_mb"] for d in digest)
