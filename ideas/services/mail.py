@@ -133,10 +133,10 @@ _MADE_OF = (
 )
 
 
-def _claim(email_ids: list[int], known: dict[int, Outgoing] | None = None) -> list[Outgoing]:
+def _claim(email_ids: list[int]) -> list[Outgoing]:
     """Take these e-mails for sending, except those sent or held by another worker:
     what each message is made of, as plain rows, not ``Email`` objects, which the
-    session would keep until it ends. Messages in ``known`` are not read back.
+    session would keep until it ends.
 
     The claim is one conditional UPDATE, so of two workers only one gets each
     message, on any database. A claim older than the timeout belonged to a worker
@@ -161,15 +161,11 @@ def _claim(email_ids: list[int], known: dict[int, Outgoing] | None = None) -> li
         .scalars()
         .all()
     )
-    known = known or {}
-    rows = [known[i] for i in claimed if i in known]
-    unknown = [i for i in claimed if i not in known]
-    if unknown:
-        rows += [
-            Outgoing(*row)
-            for row in db.session.execute(select(*_MADE_OF).where(Email.id.in_(unknown)))
-        ]
-    return sorted(rows)
+    if not claimed:
+        return []
+    return sorted(
+        Outgoing(*row) for row in db.session.execute(select(*_MADE_OF).where(Email.id.in_(claimed)))
+    )
 
 
 class DeliveryFailed(Exception):
@@ -178,21 +174,20 @@ class DeliveryFailed(Exception):
 
 def deliver(email_ids: list[int], known: dict[int, Outgoing] | None = None) -> int:
     """Send recorded e-mails once each, over one connection. Returns how many were sent.
-    ``known``: messages the caller has just written, as written, which need not be read
-    back; written claimed (``claimed_now``), they are sent without a claim of their own.
+    ``known``: the messages of ``email_ids`` as their caller has just written them,
+    already claimed (``claimed_now``): sent without a claim or a read of their own.
 
     This is a unit of work of its own (called from a task or a command, never inside
     a request): it commits the claim before talking to the SMTP server, and marks each
     message sent (a commit) as soon as the server has accepted it. The mark of one
     message is committed while the next one is built and announced (MAIL, RCPT,
     DATA), and that one's data goes, with its end (the server accepts it), only once
-    the mark is committed: at most one
-    message is ever accepted and not yet marked, as when each waited for the last.
+    the mark is committed: at most one message is ever accepted and not yet marked,
+    as when each waited for the last.
     Messages that fail go back to pending with the error kept, and
     ``DeliveryFailed`` is raised so the task retries.
     """
-    ready = [known[i] for i in email_ids if i in known] if known else []
-    claimed = ready if len(ready) == len(email_ids) else _claim(email_ids, known)
+    claimed = sorted(known[i] for i in email_ids) if known else _claim(email_ids)
     db.session.commit()
     if not claimed:
         return 0
