@@ -1,9 +1,12 @@
-"""Database set-up that depends on the engine: SQLite's pragmas and transactions."""
+"""Database set-up that depends on the engine: SQLite's pragmas and transactions;
+and bulk inserts, with COPY on PostgreSQL."""
 
 from __future__ import annotations
 
+import psycopg
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import Table, event, func, insert, select
+from sqlalchemy.exc import DBAPIError
 
 from ideas.extensions import db
 
@@ -38,3 +41,52 @@ def init_app(app: Flask) -> None:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_begin)
+
+
+def insert_rows(table: Table, rows: list[dict], *, ids: bool = False) -> list[int]:
+    """Insert ``rows`` in the session's transaction. Each row gives the same columns,
+    every one without a server default: the model's Python defaults are not applied
+    on PostgreSQL. With ``ids``, returns the new rows' ids, in the order of ``rows``.
+
+    On PostgreSQL with COPY, the ids taken beforehand from the table's sequence in one
+    query: a multi-row INSERT of a digest batch (500 rows of 13 columns) cost more to
+    compile and parse, in SQLAlchemy, in the driver and in the server, than to write.
+    A constraint that fails (or any error) raises SQLAlchemy's exception, as an INSERT
+    would, and leaves the transaction to be rolled back."""
+    if not rows:
+        return []
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        if not ids:
+            connection.execute(insert(table), rows)
+            return []
+        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        return list(connection.execute(statement, rows).scalars())
+    new_ids: list[int] = []
+    if ids:
+        new_ids = list(
+            connection.execute(
+                select(func.nextval(func.pg_get_serial_sequence(table.name, "id"))).select_from(
+                    func.generate_series(1, len(rows))
+                )
+            ).scalars()
+        )
+        rows = [{**row, "id": id_} for row, id_ in zip(rows, new_ids, strict=True)]
+    names = list(rows[0])
+    columns = [table.c[name] for name in names]
+    # The columns' own conversions (a UTC datetime, JSON), as an INSERT would apply.
+    converted = [
+        (n, c.type._cached_bind_processor(connection.dialect))
+        for n, c in zip(names, columns, strict=True)
+    ]
+    statement = f"COPY {table.name} ({', '.join(c.name for c in columns)}) FROM STDIN"
+    driver = connection.connection.driver_connection
+    try:
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row([row[n] if f is None else f(row[n]) for n, f in converted])
+    except psycopg.Error as exc:
+        if driver.closed:
+            connection.invalidate(exc)
+        raise DBAPIError.instance(statement, None, exc, psycopg.Error) from exc
+    return new_ids

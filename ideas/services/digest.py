@@ -22,11 +22,11 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from jinja2 import Template, pass_context
 from markupsafe import Markup
-from sqlalchemy import exists, insert, select, true
+from sqlalchemy import select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Bundle, joinedload
 
-from ideas import clock
+from ideas import clock, database
 from ideas.extensions import db
 from ideas.models import (
     STATUS_LABELS,
@@ -287,6 +287,11 @@ def run(
     renderer = _Renderer(frequency)
     last_id = 0
     while True:
+        # The next batch of readers, then those of them this period's digest is
+        # recorded for (a run after a crash, an overlapping run), each by its index.
+        # Asked in one query (NOT EXISTS), the planner, misled by a deliveries table
+        # filling up as it ran, chose a plan that read it whole for each batch: 46 s
+        # of the database's time in a run for 50,000 (bench/RESULTS.md).
         users = list(
             db.session.scalars(
                 select(User)
@@ -295,9 +300,6 @@ def run(
                     User.digest_frequency == frequency,
                     User.id > last_id,
                     mine,
-                    ~exists().where(
-                        DigestDelivery.user_id == User.id, DigestDelivery.period == period
-                    ),
                 )
                 .order_by(User.id)
                 .limit(batch_size)
@@ -306,12 +308,21 @@ def run(
         if not users:
             break
         last_id = users[-1].id
-        digests = compose(users, facts)
-        written = _record_batch(digests, renderer, frequency, period, now)
-        del digests, users
-        if written:
-            sent += mail.deliver(sorted(written), known=written)
-        del written
+        recorded = set(
+            db.session.scalars(
+                select(DigestDelivery.user_id).where(
+                    DigestDelivery.user_id.in_([u.id for u in users]),
+                    DigestDelivery.period == period,
+                )
+            )
+        )
+        users = [u for u in users if u.id not in recorded]
+        if users:
+            written = _record_batch(compose(users, facts), renderer, frequency, period, now)
+            if written:
+                sent += mail.deliver(sorted(written), known=written)
+            del written
+        del users
         db.session.expunge_all()  # flat memory, whatever the number of users
         if progress is not None:
             progress()
@@ -436,8 +447,8 @@ def _record_batch(
     """Render and record the batch's e-mails and deliveries, in one commit. Returns the
     e-mails to send by id (none when a concurrent run recorded these users).
 
-    Written with Core INSERTs (one executemany each, the e-mails' ids returned), not
-    ORM objects: the session would build, track and flush 2 objects a user."""
+    Written in bulk (``database.insert_rows``: COPY on PostgreSQL), not as ORM
+    objects: the session would build, track and flush 2 objects a user."""
     by_locale: dict[str, list[Digest]] = defaultdict(list)
     for digest in digests:
         if not digest.empty:
@@ -465,35 +476,31 @@ def _record_batch(
                             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
                         },
                         "created_at": now,
+                        "last_error": "",
                         **claimed,
                     }
                 )
     try:
-        email_of: dict[int, int] = {}
-        if emails:
-            connection = db.session.connection()
-            email_of = dict(
-                connection.execute(
-                    insert(_EMAILS).returning(
-                        _EMAILS.c.user_id, _EMAILS.c.id, sort_by_parameter_order=True
-                    ),
-                    emails,
-                ).all()
+        email_of = dict(
+            zip(
+                (e["user_id"] for e in emails),
+                database.insert_rows(_EMAILS, emails, ids=True),
+                strict=True,
             )
-        deliveries = [
-            {
-                "user_id": digest.user.id,
-                "frequency": frequency,
-                "period": period,
-                "email_id": email_of.get(digest.user.id),
-                "created_at": now,
-            }
-            for digest in digests
-        ]
-        # One multi-row INSERT a thousand (the driver's executemany is a statement a
-        # row for the server: 50,000 of them in a run).
-        for start in range(0, len(deliveries), 1000):
-            db.session.execute(insert(_DELIVERIES).values(deliveries[start : start + 1000]))
+        )
+        database.insert_rows(
+            _DELIVERIES,
+            [
+                {
+                    "user_id": digest.user.id,
+                    "frequency": frequency,
+                    "period": period,
+                    "email_id": email_of.get(digest.user.id),
+                    "created_at": now,
+                }
+                for digest in digests
+            ],
+        )
         db.session.commit()
     except IntegrityError:
         # Another run recorded some of these users first: it sends theirs.

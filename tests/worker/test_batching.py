@@ -7,12 +7,12 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 
 from ideas import clock
 from ideas.extensions import db
-from ideas.models import Email, HistoryEntry, Item, OutboxMessage, User
-from ideas.services import items, outbox
+from ideas.models import DigestDelivery, Email, HistoryEntry, Item, OutboxMessage, User
+from ideas.services import digest, items, outbox
 from tests import factories
 from worker import tasks
 
@@ -193,3 +193,39 @@ def test_the_marks_connection_goes_back_to_the_pool_as_it_came(app, smtp):
         for connection in connections:
             connection.close()
     assert settings == {"on"}
+
+
+def test_a_batch_another_run_recorded_first_is_left_to_it(app, smtp, monkeypatch):
+    if not postgresql():
+        pytest.skip("SQLite's writers take turns: a run's read and its write cannot be split")
+    org = factories.organisation()
+    clock.freeze(MONDAY - timedelta(days=1))  # something everyone's digest shows
+    done = factories.idea(org.it_boss, unit="IT", title="Digital signering")
+    items.transition(done, org.director, "accepted", "Bra")
+    learning = items.Learning(outcome="Gjort", lessons="Lärt")
+    items.transition(done, org.director, "implemented", learning=learning)
+    people = db.session.scalars(select(User).where(User.active.is_(True))).all()
+    for user in people:
+        user.digest_frequency = "weekly"
+    first = min(user.id for user in people)
+    others = sorted(user.email for user in people if user.id != first)
+    db.session.commit()
+    clock.freeze(MONDAY)
+    compose = digest.compose
+
+    def another_run_records_the_first_reader(users, facts):
+        with db.engine.begin() as other:  # between this run's read of its readers and its write
+            other.execute(
+                insert(DigestDelivery).values(
+                    user_id=first, frequency="weekly", period="weekly:2026-W49", created_at=MONDAY
+                )
+            )
+        monkeypatch.setattr(digest, "compose", compose)
+        return compose(users, facts)
+
+    monkeypatch.setattr(digest, "compose", another_run_records_the_first_reader)
+    assert digest.run("weekly") == 0  # its one batch was the other run's: nothing written
+    db.session.remove()
+    assert smtp.messages == [] and db.session.scalar(select(func.count(Email.id))) == 0, org
+    assert digest.run("weekly") == len(others)  # the next run sends the rest, once each
+    assert sorted(message["To"] for message in smtp.messages) == others
