@@ -121,14 +121,20 @@ def test_a_task_that_failed_too_often_is_given_up(app):
 MONDAY = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)  # 07:00 in Stockholm: daily and weekly
 
 
-def test_a_digest_run_is_shared_out_in_parts_each_digest_sent_once(app, smtp, monkeypatch):
+def everyone_has_news():
+    """An organisation whose every member's digest has something on Monday: an idea
+    implemented the day before. Returns it and its active members."""
     org = factories.organisation()
-    clock.freeze(MONDAY - timedelta(days=1))  # something everyone's digest shows
+    clock.freeze(MONDAY - timedelta(days=1))
     done = factories.idea(org.it_boss, unit="IT", title="Digital signering")
     items.transition(done, org.director, "accepted", "Bra")
     learning = items.Learning(outcome="Gjort", lessons="Lärt")
     items.transition(done, org.director, "implemented", learning=learning)
-    people = db.session.scalars(select(User).where(User.active.is_(True))).all()
+    return org, db.session.scalars(select(User).where(User.active.is_(True))).all()
+
+
+def test_a_digest_run_is_shared_out_in_parts_each_digest_sent_once(app, smtp, monkeypatch):
+    org, people = everyone_has_news()
     for n, user in enumerate(people):
         user.digest_frequency = "daily" if n % 3 == 0 else "weekly"
     expected = sorted(user.email for user in people)
@@ -198,13 +204,7 @@ def test_the_marks_connection_goes_back_to_the_pool_as_it_came(app, smtp):
 def test_a_batch_another_run_recorded_first_is_left_to_it(app, smtp, monkeypatch):
     if not postgresql():
         pytest.skip("SQLite's writers take turns: a run's read and its write cannot be split")
-    org = factories.organisation()
-    clock.freeze(MONDAY - timedelta(days=1))  # something everyone's digest shows
-    done = factories.idea(org.it_boss, unit="IT", title="Digital signering")
-    items.transition(done, org.director, "accepted", "Bra")
-    learning = items.Learning(outcome="Gjort", lessons="Lärt")
-    items.transition(done, org.director, "implemented", learning=learning)
-    people = db.session.scalars(select(User).where(User.active.is_(True))).all()
+    org, people = everyone_has_news()
     for user in people:
         user.digest_frequency = "weekly"
     first = min(user.id for user in people)
