@@ -411,11 +411,13 @@ def _cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
-def _machine_cpu_s() -> float:
-    """CPU seconds the whole machine has spent (every core, every process), from boot."""
-    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
-    busy = sum(int(fields[i]) for i in (0, 1, 2, 5, 6, 7))  # user nice system irq softirq steal
-    return busy / os.sysconf("SC_CLK_TCK")
+def _machine_cpu_s() -> tuple[float, float]:
+    """CPU seconds the whole machine has spent (every core, every process), from boot;
+    and the seconds the hypervisor gave to other machines while this one's processes
+    waited to run (steal): time a run loses that no code of its own spends."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    busy = sum(fields[i] for i in (0, 1, 2, 5, 6))  # user nice system irq softirq
+    return busy / os.sysconf("SC_CLK_TCK"), fields[7] / os.sysconf("SC_CLK_TCK")
 
 
 def _peak_mb(pid: int) -> float:
@@ -481,7 +483,7 @@ def measure_digest(
                     raise SystemExit("digest: not done after 30 min")
                 time.sleep(0.25)
             wall = time.perf_counter() - t0
-            machine = _machine_cpu_s() - machine_before
+            machine, stolen = (b - a for a, b in zip(machine_before, _machine_cpu_s(), strict=True))
             sent = poll.execute("SELECT count(*) FROM emails WHERE status = 'sent'").fetchone()[0]
             poll.close()
             result = {
@@ -492,6 +494,7 @@ def measure_digest(
                 "wall_s": wall,
                 "cpu_s": sum(_cpu_s(p) for p in pool) - cpu_before,
                 "machine_cpu_s": machine,
+                "stolen_s": stolen,
                 "rss_before_mb": rss_before,
                 "peak_mb": max(_peak_mb(p) for p in pool),
             }
@@ -806,14 +809,14 @@ def digest_lines(f: dict, digest: list, verdicts: list) -> list[str]:
         "",
         "| run | users | parts, worker processes | digests sent | received by the SMTP server "
         "| wall time | CPU time of the worker | of the SMTP server | of the whole machine "
-        "| peak RSS of a worker process | load average after |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| stolen by the hypervisor | peak RSS of a worker process | load average after |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for i, d in enumerate(digest, 1):
         lines.append(
             f"| {i} | {f['users']:,} | {d['parts']}, {d['processes']} | {d['sent']:,} | "
             f"{d['received']:,} | {d['wall_s']:.1f} s | {d['cpu_s']:.1f} s | "
-            f"{d['sink_cpu_s']:.1f} s | {d['machine_cpu_s']:.1f} s | "
+            f"{d['sink_cpu_s']:.1f} s | {d['machine_cpu_s']:.1f} s | {d['stolen_s']:.1f} s | "
             f"{d['peak_mb']:.0f} MB (at start {d['rss_before_mb']:.0f}) | {d['load']:.1f} |"
         )
     lines += [
@@ -822,7 +825,10 @@ def digest_lines(f: dict, digest: list, verdicts: list) -> list[str]:
         "(`IDEAS_DIGEST_PARTS`) and runs them in its processes; the clock stops when every "
         "user's digest is recorded and marked sent. Everything shares the same cores: the "
         "worker, PostgreSQL and the SMTP server (`bench/smtp_sink.py`, standing in for the "
-        "relay); the whole machine's CPU time is theirs together.",
+        "relay); the whole machine's CPU time is theirs together. Stolen time is the "
+        "hypervisor's (steal in `/proc/stat`): the cores given to other virtual machines "
+        "while this one had work to run, which lengthens the wall time of a run and "
+        "varies from run to run.",
     ]
     worst_wall = max(d["wall_s"] for d in digest)
     worst_mem = max(d["peak_mb"] for d in digest)
