@@ -25,12 +25,19 @@ def public(view: Callable) -> Callable:
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
+def _load_user(session_id: str) -> User | None:
+    """The session's user (``User.get_id``), while the account is active and its
+    session epoch has not moved since the session began. A session from before
+    migration 0012 holds the id alone: epoch 0, so an upgrade logs nobody out."""
+    user_id, _sep, epoch = session_id.partition(":")
     try:
         user = db.session.get(User, int(user_id))
+        epoch_number = int(epoch or 0)
     except ValueError:
         return None
-    return user if user is not None and user.active else None
+    if user is None or not user.active or user.session_epoch != epoch_number:
+        return None
+    return user
 
 
 def _require_login():

@@ -10,7 +10,7 @@ from ideas.extensions import db, limiter
 from ideas.forms import ActionForm, LoginForm
 from ideas.security import client_key, keyed_hash, public, safe_next_url
 from ideas.services import reports
-from ideas.services.accounts import authenticate
+from ideas.services.accounts import authenticate, end_sessions
 
 bp = Blueprint("auth", __name__)
 
@@ -85,6 +85,9 @@ def logout():
     form = ActionForm()
     if form.validate_on_submit():
         reports.end_key_session(session.get("key_token"))
+        if current_user.is_authenticated:
+            # Every session of the account ends, a copy of this one's cookie with it.
+            end_sessions(current_user)
         db.session.commit()
         logout_user()
         session.clear()

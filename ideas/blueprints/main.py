@@ -17,7 +17,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_user
 
 from ideas import mailer
 from ideas.extensions import csrf, db
@@ -92,6 +92,8 @@ def password():
         form=form,
         success=_("Your password is changed."),
     ):
+        # Sessions elsewhere have ended (the epoch moved); this one goes on, renewed.
+        login_user(current_user._get_current_object())
         return redirect(url_for("main.settings"))
     return render_template("main/password.html", form=form), 400 if form.errors else 200
 

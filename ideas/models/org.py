@@ -77,6 +77,8 @@ class User(UserMixin, db.Model):
     # An absent manager's items go to their deputy (DESIGN.md section 6, rule 5).
     absent: Mapped[bool] = mapped_column(default=False, server_default=false())
     deputy_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Moved on logout and on a change of password: every session made before ends.
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
 
     unit: Mapped[Unit | None] = relationship(foreign_keys=[unit_id])
     deputy: Mapped[User | None] = relationship(remote_side=[id], foreign_keys=[deputy_id])
@@ -84,6 +86,12 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return self.active
+
+    def get_id(self) -> str:
+        """What a session keeps of its user (Flask-Login's alternative token): the id
+        and the session epoch. A session signed before the epoch moved, a copied
+        cookie's too, no longer loads its user (``security._load_user``)."""
+        return f"{self.id}:{self.session_epoch}"
 
     def has_role(self, *roles: str) -> bool:
         return self.role in roles

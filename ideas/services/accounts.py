@@ -105,6 +105,14 @@ def change_password(user: User, current: str, new: str, confirm: str) -> None:
 
     reseal_handler_key(user, current, new)
     user.password_hash = passwords.hash_password(new)
+    end_sessions(user)  # elsewhere; the caller renews the session it is changed in
+
+
+def end_sessions(user: User) -> None:
+    """End every session of ``user`` (on logout, on a change of password): the ones on
+    other devices and any copy of a session cookie, which would otherwise stay valid
+    until it expired. Takes effect when the transaction commits."""
+    user.session_epoch = User.session_epoch + 1
 
 
 def create_unit(

@@ -5,6 +5,7 @@ import time
 import itsdangerous.timed
 
 from ideas.extensions import db
+from tests.conftest import Auth
 from tests.factories import PASSWORD
 
 
@@ -103,3 +104,79 @@ def test_session_cookie_is_http_only_and_same_site(client, auth, org):
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie
+
+
+def _copy_of(client, app) -> object:
+    """Another browser holding a copy of ``client``'s session cookie."""
+    thief = app.test_client()
+    thief.set_cookie("ideas_session", client.get_cookie("ideas_session").value)
+    return thief
+
+
+def test_logout_ends_the_session_a_copied_cookie_and_other_devices(app, client, auth, org):
+    auth.login(org.anna.email)
+    phone = Auth(app.test_client())
+    phone.login(org.anna.email)
+    thief = _copy_of(client, app)
+    assert thief.get("/ideas").status_code == 200  # the copy works while the session lasts
+    auth.logout()
+    for browser in (client, thief, phone.client):
+        response = browser.get("/ideas")
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/login")
+    auth.login(org.anna.email)  # and a new login works as before
+    assert client.get("/ideas").status_code == 200
+
+
+def test_a_password_change_ends_other_sessions_and_keeps_this_one(app, client, auth, org):
+    auth.login(org.anna.email)
+    other = Auth(app.test_client())
+    other.login(org.anna.email)
+    response = client.post(
+        "/settings/password",
+        data={
+            "current": PASSWORD,
+            "new": "ett helt annat lösenord",
+            "confirm": "ett helt annat lösenord",
+            "csrf_token": auth.csrf("/settings/password"),
+        },
+    )
+    assert response.status_code == 302
+    assert client.get("/ideas").status_code == 200
+    assert other.client.get("/ideas").status_code == 302
+
+
+def test_a_refused_password_change_ends_no_session(app, client, auth, org):
+    auth.login(org.anna.email)
+    other = Auth(app.test_client())
+    other.login(org.anna.email)
+    response = client.post(
+        "/settings/password",
+        data={
+            "current": "fel lösenord",
+            "new": "ett helt annat lösenord",
+            "confirm": "ett helt annat lösenord",
+            "csrf_token": auth.csrf("/settings/password"),
+        },
+    )
+    assert response.status_code == 400
+    assert client.get("/ideas").status_code == 200
+    assert other.client.get("/ideas").status_code == 200
+
+
+def test_a_session_from_before_the_upgrade_still_works(client, org):
+    """Sessions signed before migration 0012 hold the user's id alone."""
+    with client.session_transaction() as session:
+        session["_user_id"] = str(org.anna.id)
+        session["_fresh"] = True
+    assert "Anna Andersson" in client.get("/ideas").get_data(as_text=True)
+
+
+def test_a_forged_session_epoch_is_refused(client, auth, org):
+    auth.login(org.anna.email)
+    auth.logout()
+    auth.login(org.anna.email)  # epoch 1 now
+    for forged in (f"{org.anna.id}:0", f"{org.anna.id}:x", "x:1", f"{org.anna.id}:", ""):
+        with client.session_transaction() as session:
+            session["_user_id"] = forged
+        assert client.get("/ideas").status_code == 302, forged

@@ -284,6 +284,23 @@ def test_other_sessions_never_get_each_others_pages(site):
     assert "Bo Berg" in page_bo.split("<main")[0]
 
 
+def test_a_copied_cookie_gets_no_stored_page_after_logout(site):
+    """A page stored for a session is not served to a copy of its cookie once the
+    session has ended: the logout moves the account's session epoch, a change."""
+    one = site["one"]
+    url = f"/ideas/{site['idea']}"
+    anna = _browser(one, "anna@example.se")
+    _page(one, anna, url)
+    thief = one.test_client()
+    thief.set_cookie("ideas_session", anna.client.get_cookie("ideas_session").value)
+    page, n = _page(one, Auth(thief), url)
+    assert n == 0 and "Anna Andersson" in page  # the stored page, while the session lasts
+    anna.logout()
+    response = thief.get(url)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+
+
 def test_pages_are_rendered_while_redis_is_away(site, tmp_path):
     """A cache that cannot be reached is no cache: every page renders, none fails."""
     from tests.smtp import free_port
