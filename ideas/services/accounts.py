@@ -21,9 +21,23 @@ TOKEN_PREFIX = "ideas_"  # noqa: S105 - a prefix, not a secret
 
 
 def normalize_email(email: str) -> str:
-    """A checked, lower-cased e-mail address (no DNS look-up: intranets have odd domains)."""
+    """A checked, lower-cased e-mail address (no DNS look-up: intranets have odd domains).
+
+    Only ASCII: letters such as å before the @ need SMTPUTF8 (RFC 6531) all the way
+    to the mailbox, and in the domain its IDNA form, neither of which the mailer
+    writes. Such an account would get no e-mail at all, so it is refused with the
+    reason, rather than accepted with its e-mail waiting forever."""
+    email = email.strip()
+    if not email.isascii():
+        raise DomainError(
+            _l(
+                "E-mail cannot be delivered to an address with letters such as å, ä or ö. "
+                "Use another address."
+            ),
+            field="email",
+        )
     try:
-        info = validate_email(email.strip(), check_deliverability=False)
+        info = validate_email(email, check_deliverability=False)
     except EmailNotValidError:
         raise DomainError(_l("Enter a valid e-mail address."), field="email") from None
     return info.normalized.lower()

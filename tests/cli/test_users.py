@@ -89,3 +89,12 @@ def test_short_password_and_bad_email_are_refused(committed_org, invoke):
     one_line_error(invoke("users", "create", "--email", "not an address", "--name", "S",
                           "--password", PASSWORD))  # fmt: skip
     assert user_count() == before
+
+
+def test_an_address_the_mailer_cannot_deliver_to_is_refused_with_the_reason(committed_org, invoke):
+    before = user_count()
+    for address in ("åsa.öberg@example.se", "asa@ljungby-kök.se"):
+        result = invoke("users", "create", "--email", address, "--name", "Åsa",
+                        "--password", PASSWORD)  # fmt: skip
+        assert "letters such as å, ä or ö" in one_line_error(result)
+    assert user_count() == before
