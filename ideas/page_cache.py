@@ -64,6 +64,7 @@ _IGNORED = frozenset(
         "deadline_notices",
         "followup_sessions",
         "key_sessions",
+        "idempotency_keys",
         "data_version",
     }
 )

@@ -46,6 +46,7 @@ from ideas.models.work import (
     DeadlineNotice,
     DigestDelivery,
     Email,
+    IdempotencyKey,
     OutboxMessage,
 )
 
@@ -67,6 +68,7 @@ __all__ = [
     "DigestDelivery",
     "DigestFrequency",
     "Email",
+    "IdempotencyKey",
     "OutboxMessage",
     "ALLOWED_TRANSITIONS",
     "DEFAULT_VALUES",

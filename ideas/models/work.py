@@ -107,6 +107,24 @@ class DigestDelivery(db.Model):
     email: Mapped[Email | None] = relationship()
 
 
+class IdempotencyKey(db.Model):
+    """The answer to an API request that created something, kept under the key its
+    client sent (``Idempotency-Key``) for a day: the same request sent again gets the
+    same answer and creates nothing more (``ideas/services/idempotency.py``)."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("user_id", "key", name="uq_idempotency_user_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    key: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64))  # SHA-256 of method, path, body
+    status: Mapped[int]
+    location: Mapped[str | None] = mapped_column(String(500))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)
+
+
 class DataVersion(db.Model):
     """One row: a number that changes in every transaction that changes what a cached
     page shows (``ideas/page_cache.py``), in that same transaction. It starts at a

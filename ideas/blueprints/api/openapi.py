@@ -337,6 +337,22 @@ def _list_parameters(per_page: int) -> list[dict]:
 
 
 ITEM_ID = {"name": "item_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Any unique string of your own (a UUID, say). The same request sent again "
+    "with the same key within 24 hours (after a timeout, a 503, a lost answer) gets the "
+    "first answer back, with `Idempotent-Replayed: true`, and creates nothing more. The "
+    "key sent with another request (another path or body) is refused with 422.",
+    "schema": {"type": "string", "pattern": "^[!-~]{1,255}$"},
+}
+REPLAYED = {
+    "Idempotent-Replayed": {
+        "description": "`true` when this is the answer kept for the Idempotency-Key.",
+        "schema": {"type": "string", "enum": ["true"]},
+    }
+}
 ON_ITEM = ("NotFound",)
 ON_STATS = ("BadRequest", "Forbidden", "Unprocessable")
 
@@ -447,11 +463,12 @@ def _paths(per_page: int) -> dict:
                 {
                     "201": {
                         **_ok("ItemDetail", "The new idea."),
-                        "headers": {"Location": {"schema": {"type": "string"}}},
+                        "headers": {"Location": {"schema": {"type": "string"}}, **REPLAYED},
                     }
                 },
                 errors=("BadRequest", "Unprocessable"),
                 body="NewIdea",
+                parameters=[IDEMPOTENCY_KEY],
             ),
         },
         "/api/v1/ideas/{item_id}": {
@@ -493,9 +510,10 @@ def _paths(per_page: int) -> dict:
             "post": _operation(
                 "add_comment",
                 "Comment on the idea.",
-                {"201": _ok("Comment", "The new comment.")},
+                {"201": {**_ok("Comment", "The new comment."), "headers": REPLAYED}},
                 errors=("BadRequest", "NotFound", "Unprocessable"),
                 body="NewComment",
+                parameters=[IDEMPOTENCY_KEY],
             ),
         },
         "/api/v1/ideas/similar": {

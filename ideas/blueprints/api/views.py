@@ -26,6 +26,7 @@ from ideas.blueprints.api.bodies import (
     parse_body,
 )
 from ideas.blueprints.api.errors import ApiError
+from ideas.blueprints.api.idempotent import idempotent
 from ideas.blueprints.api.serialize import (
     comment_json,
     item_detail_json,
@@ -106,6 +107,7 @@ def _list(kind: Kind):
 
 
 @bp.post("/ideas")
+@idempotent  # commits
 def create_idea():
     body = parse_body(NewIdea)
     item = item_service.submit_idea(
@@ -117,7 +119,8 @@ def create_idea():
         values=body.values,
         category=body.category,
     )
-    db.session.commit()
+    db.session.flush()
+    db.session.expire_all()  # the answer shows the idea as stored (the values in order)
     response = _detail(item.id)
     response.status_code = 201
     response.headers["Location"] = url_for("api.get_idea", item_id=item.id)
@@ -269,11 +272,12 @@ def list_comments(item_id: int):
 
 
 @bp.post("/ideas/<int:item_id>/comments")
+@idempotent  # commits
 def add_comment(item_id: int):
     item = _idea_or_404(item_id)
     body = parse_body(NewComment)
     comment = item_service.add_comment(item, api_user(), body.body)
-    db.session.commit()
+    db.session.flush()
     return jsonify(comment_json(comment)), 201
 
 
