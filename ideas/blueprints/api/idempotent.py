@@ -73,7 +73,6 @@ def _replay(kept, print_: str) -> Response:
             "use a new key for a new request.",
             field=HEADER,
         )
-    db.session.commit()  # an expired answer it forgot on the way
     response = Response(kept.body, status=kept.status, mimetype="application/json")
     if kept.location:
         response.headers["Location"] = kept.location
