@@ -76,8 +76,10 @@ def check_history_is_append_only_and_defaults() -> None:
                 "VALUES ('a@example.se', 'A', 'employee', true, CURRENT_TIMESTAMP)"
             )
         )
-        digest, absent = conn.execute(text("SELECT digest_frequency, absent FROM users")).one()
-        assert (digest, bool(absent)) == ("weekly", False)
+        digest, absent, epoch = conn.execute(
+            text("SELECT digest_frequency, absent, session_epoch FROM users")
+        ).one()
+        assert (digest, bool(absent), epoch) == ("weekly", False, 0)
         conn.execute(
             text(
                 "INSERT INTO items (kind, title, description, benefit, status, unit_id, "
@@ -149,6 +151,26 @@ def app_on(app, tmp_path):
 
 def test_round_trip_on_a_fresh_sqlite_file(app_on, tmp_path):
     round_trip(app_on(f"sqlite:///{tmp_path / 'migrations.sqlite3'}"))
+
+
+def test_an_upgrade_keeps_the_accounts_made_before_it(app_on, tmp_path):
+    """An operator's upgrade from before sessions had an epoch (0012) and the API kept
+    answers (0013): the accounts stay, each at epoch 0 (its sessions go on)."""
+    new = app_on(f"sqlite:///{tmp_path / 'upgrade.sqlite3'}")
+    with new.app_context():
+        upgrade(revision="0011")
+        with db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO users (email, name, role, active, created_at) "
+                    "VALUES ('a@example.se', 'A', 'employee', true, CURRENT_TIMESTAMP)"
+                )
+            )
+        upgrade()
+        with db.engine.connect() as conn:
+            users = conn.execute(text("SELECT email, session_epoch FROM users")).all()
+            assert [tuple(u) for u in users] == [("a@example.se", 0)]
+            assert conn.scalar(text("SELECT count(*) FROM idempotency_keys")) == 0
 
 
 @pytest.mark.skipif(not ON_POSTGRES, reason="IDEAS_TEST_DATABASE_URL is not PostgreSQL")
