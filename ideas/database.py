@@ -4,7 +4,7 @@ and bulk inserts, with COPY on PostgreSQL."""
 from __future__ import annotations
 
 import psycopg
-from flask import Flask
+from flask import Flask, has_request_context, request
 from sqlalchemy import Table, event, func, insert, select
 from sqlalchemy.exc import DBAPIError
 
@@ -30,8 +30,18 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
     cursor.close()
 
 
+_READING = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def _sqlite_begin(conn):
-    conn.exec_driver_sql("BEGIN")
+    # A request that may write (a form, an API call) takes the file's write lock when
+    # its transaction begins (BEGIN IMMEDIATE), waiting its turn behind the worker's
+    # writes for up to the busy timeout. Begun as a reader, it could not write once
+    # the worker had committed after its first read: SQLite refuses to turn an old
+    # snapshot into a write at once ("database is locked"), whatever the timeout.
+    # Readers (pages) and the worker begin as readers and never wait for the lock.
+    writing = has_request_context() and request.method not in _READING
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
 def init_app(app: Flask) -> None:
