@@ -1,5 +1,6 @@
 """All models, importable from one place (and so known to Alembic)."""
 
+from ideas.models.admin import AdminAudit, OrgSetting, PasswordReset
 from ideas.models.items import (
     ALLOWED_TRANSITIONS,
     KINDS,
@@ -51,6 +52,9 @@ from ideas.models.work import (
 )
 
 __all__ = [
+    "AdminAudit",
+    "OrgSetting",
+    "PasswordReset",
     "FollowupSession",
     "HandlerKey",
     "KeySession",

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, false, func, select
+from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, false, func, select, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ideas import clock
@@ -49,6 +49,9 @@ class Unit(db.Model):
 
     parent: Mapped[Unit | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Unit]] = relationship(back_populates="parent", order_by="Unit.name")
+    # A retired unit keeps its history; its open items were routed again up the tree.
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
+
     manager: Mapped[User | None] = relationship(foreign_keys=[manager_id])
 
     def __repr__(self) -> str:
@@ -79,6 +82,9 @@ class User(UserMixin, db.Model):
     deputy_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # Moved on logout and on a change of password: every session made before ends.
     session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Single sign-on: the identity provider's subject ("sub") for this person.
+    oidc_subject: Mapped[str | None] = mapped_column(String(255), unique=True, index=True)
 
     unit: Mapped[Unit | None] = relationship(foreign_keys=[unit_id])
     deputy: Mapped[User | None] = relationship(remote_side=[id], foreign_keys=[deputy_id])

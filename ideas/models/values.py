@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ideas.extensions import db
@@ -31,6 +31,7 @@ class Behaviour(db.Model):
     value_id: Mapped[int] = mapped_column(ForeignKey("values.id", ondelete="CASCADE"), index=True)
     text: Mapped[str] = mapped_column(String(200))
     position: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     value: Mapped[Value] = relationship(back_populates="behaviours")
 

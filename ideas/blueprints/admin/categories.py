@@ -1,28 +1,20 @@
-"""Administration: categories (which unit owns which kind of idea)."""
+"""Categories: which unit owns which kind of idea."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
+from ideas.blueprints.admin import bp
 from ideas.extensions import db
 from ideas.forms import CategoryEditForm, CategoryForm
-from ideas.models import Category, Role, Unit
+from ideas.models import Category, Unit
 from ideas.services import categories
 from ideas.services.errors import DomainError
 from ideas.web import show_domain_error
-
-bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-
-@bp.before_request
-def _admins_only():
-    if current_user.is_authenticated and current_user.role != Role.ADMIN:
-        abort(403)
 
 
 def _unit_choices() -> list[SelectChoice]:
