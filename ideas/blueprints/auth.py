@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from ideas import clock
 from ideas.extensions import db, limiter
 from ideas.forms import ActionForm, LoginForm
 from ideas.security import client_key, keyed_hash, public, safe_next_url
@@ -65,6 +66,7 @@ def login():
             if lang:
                 session["lang"] = lang
             login_user(user)
+            user.last_login_at = clock.now()
             # A case handler's key pair is made at their first login, under their password,
             # and opened for this session: the cases need it, the password is not kept.
             private = reports.unlock_at_login(user, form.password.data)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from ideas import clock
@@ -98,7 +98,7 @@ def find_assignee(
         if own is not None:
             chain = [u for u in chain[chain.index(own) + 1 :] if u.manager_id != own.manager_id]
     for unit in chain:
-        if unit.manager_id is None:
+        if unit.manager_id is None or not unit.active:  # a retired unit passes it upwards
             continue
         person = chart.stand_in(unit.manager_id)
         if person is not None and person.id != item.author_id:
@@ -111,7 +111,7 @@ def next_manager_above(item: Item) -> User | None:
     start = item.handling_unit_id or item.unit_id
     chart = OrgChart.around([start])
     for unit in chart.chain(start)[1:]:
-        if unit.manager_id is None:
+        if unit.manager_id is None or not unit.active:
             continue
         person = chart.stand_in(unit.manager_id)
         if person is not None and person.id != item.assignee_id:
@@ -204,3 +204,75 @@ def _queue_assignment_emails(assigned: list[tuple[Item, User, HistoryEntry]]) ->
             for item, assignee, entry in assigned
         ]
     )
+
+
+# Why an item was routed again, as its history entry names it ("reason:new assignee").
+REROUTE_REASONS = ("person", "unit", "manager")
+# Items whose life has ended: nobody needs to hold them any more.
+_SETTLED = ("declined", "forwarded", "duplicate", "evaluated")
+
+
+def reroute_open_items(
+    *, assignee_id: int | None = None, unit_ids: Iterable[int] = (), reason: str
+) -> list[Item]:
+    """Route again the open items that ``assignee_id`` holds, or that concern (or are
+    handled through) one of ``unit_ids``, by the rules above (DESIGN.md section 6):
+    after a person is deactivated, a unit retired or its manager changed. Each move is
+    recorded in the item's history with ``reason`` (``REROUTE_REASONS``); the new
+    assignee is told by e-mail.
+    Returns the items that changed hands. The caller has flushed the change that made
+    the rerouting necessary (an inactive account, a retired unit)."""
+    if reason not in REROUTE_REASONS:
+        raise ValueError(reason)
+    units = set(unit_ids)
+    conditions = []
+    if assignee_id is not None:
+        conditions.append(Item.assignee_id == assignee_id)
+    if units:
+        conditions.append(Item.unit_id.in_(units))
+        conditions.append(Item.handling_unit_id.in_(units))
+    if not conditions:
+        return []
+    items = (
+        db.session.scalars(
+            select(Item)
+            .where(
+                or_(*conditions),
+                Item.kind != Kind.REPORT.value,
+                Item.routed_at.is_not(None),
+                Item.status.not_in(_SETTLED),
+            )
+            .options(joinedload(Item.unit), joinedload(Item.category))
+            .order_by(Item.id)
+        )
+        .unique()
+        .all()
+    )
+    if not items:
+        return []
+    chart = OrgChart.around(_start_unit_id(item) for item in items)
+    now = clock.now()
+    moved: list[Item] = []
+    assigned: list[tuple[Item, User, HistoryEntry]] = []
+    for item in items:
+        assignee, unit = find_assignee(item, chart=chart)
+        if assignee is not None and assignee.id == item.assignee_id:
+            if unit is not None and unit.id != item.handling_unit_id:
+                item.handling_unit = unit
+            continue
+        item.assignee = assignee
+        item.handling_unit = unit
+        entry = HistoryEntry(
+            item=item,
+            actor=None,
+            action="rerouted",
+            created_at=now,
+            comment=f"{reason}:{assignee.name if assignee else ''}",
+        )
+        db.session.add(entry)
+        moved.append(item)
+        if assignee is not None:
+            assigned.append((item, assignee, entry))
+    db.session.flush()
+    _queue_assignment_emails(assigned)
+    return moved
