@@ -54,6 +54,7 @@ from ideas.models import (
 from ideas.models.items import TITLE_MAX
 from ideas.services import categories
 from ideas.services import items as item_service
+from ideas.services import units as unit_service
 from ideas.services.errors import DomainError
 from ideas.services.items import IdeaFilters, idea_list_query, load_item
 from ideas.services.permissions import (
@@ -373,7 +374,7 @@ def _render_new(form, kind: Kind, *, status: int = 200, similar=None):
     """The submit form, with its choices: every unit, the active values and categories."""
     values = _values()
     form.unit.choices = [SelectChoice("", _("Choose a unit"))] + [
-        SelectChoice(u.code, u.name) for u in _units()
+        SelectChoice(u.code, u.name) for u in unit_service.active_units()
     ]
     form.values.choices = [SelectChoice(v.name, v.name) for v in values]
     if kind == Kind.IDEA:

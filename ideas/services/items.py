@@ -31,11 +31,11 @@ from ideas.models import (
 )
 from ideas.models.items import BENEFIT_MAX, COMMENT_MAX, DESCRIPTION_MAX, REASON_MAX, TITLE_MAX
 from ideas.services import categories, deadlines, outbox
-from ideas.services.accounts import require_unit
 from ideas.services.errors import DomainError, NotAllowed
 from ideas.services.permissions import can_manage_item, can_view_item, is_only_driver
 from ideas.services.routing import ROUTE_TASK
 from ideas.services.search import apply_search
+from ideas.services.units import require_active_unit
 
 # Ideas that are still open for support.
 OPEN_STATUSES = frozenset(
@@ -105,7 +105,7 @@ def _submit(
     else:
         if not unit or not str(unit).strip():
             raise DomainError(_l("Choose a unit."), field="unit")
-        unit_obj = require_unit(str(unit))
+        unit_obj = require_active_unit(str(unit))  # a retired unit takes no new items
     value_objs = _values_by_name(values)
     category_obj = categories.resolve(category)
     now = clock.now()
@@ -281,7 +281,7 @@ def adopt(item: Item, user: User, unit_code: str) -> Item:
         raise DomainError(_l("Only an implemented idea can be adopted."), field="status")
     if not (unit_code or "").strip():
         raise DomainError(_l("Choose a unit."), field="unit")
-    unit = require_unit(unit_code)
+    unit = require_active_unit(unit_code)
     if unit.id == item.unit_id:
         raise DomainError(_l("The idea comes from that unit."), field="unit")
     already = db.session.scalar(

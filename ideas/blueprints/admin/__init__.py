@@ -20,3 +20,5 @@ def _admins_only():
 
 # The views register themselves on ``bp`` when imported.
 from ideas.blueprints.admin import categories  # noqa: E402, F401
+from ideas.blueprints.admin import audit, handlers, home  # noqa: E402, F401
+from ideas.blueprints.admin import units  # noqa: E402, F401
