@@ -7,6 +7,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 AXE := tests/browser/node_modules/.installed
+OIDC := tests/oidc/node_modules/.installed
 
 .PHONY: run test lint translations bench
 
@@ -18,7 +19,7 @@ run: $(VENV)/.installed
 	$(BIN)/ideas serve --port $(PORT)
 
 # The SQLite run sees neither test database nor test broker: it is the embedded path.
-test: $(VENV)/.installed-dev $(AXE)
+test: $(VENV)/.installed-dev $(AXE) $(OIDC)
 	@status=0; \
 	echo "== tests on SQLite"; \
 	env -u IDEAS_TEST_DATABASE_URL -u IDEAS_TEST_BROKER_URL $(BIN)/pytest -m "not services" $(PYTEST_ARGS) || status=1; \
@@ -34,6 +35,14 @@ $(AXE): tests/browser/package-lock.json
 		npm ci --prefix tests/browser --no-audit --no-fund --silent && touch $@; \
 	else \
 		echo "npm not found: the accessibility tests will be skipped"; \
+	fi
+
+# oidc-provider, the real OpenID Connect provider the single sign-on tests start.
+$(OIDC): tests/oidc/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix tests/oidc --no-audit --no-fund --silent && touch $@; \
+	else \
+		echo "npm not found: the single sign-on tests will be skipped"; \
 	fi
 
 lint: $(VENV)/.installed-dev

@@ -80,11 +80,13 @@ def register_blueprints(app: Flask) -> None:
         ideas,
         main,
         report,
+        sso,
         triage,
     )
     from ideas.extensions import csrf
 
     app.register_blueprint(auth.bp)
+    app.register_blueprint(sso.bp)
     app.register_blueprint(main.bp)
     app.register_blueprint(ideas.bp)
     app.register_blueprint(ideas.bp, name="concerns", url_prefix="/concerns")

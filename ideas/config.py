@@ -53,6 +53,21 @@ DEFAULTS = {
     "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
     "OUTBOX_SWEEP_INTERVAL_SECONDS": 60,
     "UPLOAD_FOLDER": None,
+    # Local accounts: logging in with an e-mail address and password. Off (false) once
+    # single sign-on works; admins still have /login/local (README, "Passwords").
+    "LOCAL_LOGIN": True,
+    # Single sign-on over OpenID Connect (README, "Single sign-on"): on when the issuer
+    # is set. Discovery at IDEAS_OIDC_ISSUER/.well-known/openid-configuration.
+    "OIDC_ISSUER": None,
+    "OIDC_CLIENT_ID": None,
+    "OIDC_CLIENT_SECRET": None,
+    "OIDC_NAME": None,  # the button's "Logga in med …"; default the issuer's host
+    "OIDC_SCOPES": "openid email profile",
+    "OIDC_CREATE_ACCOUNTS": False,
+    "OIDC_DEFAULT_UNIT": None,
+    "OIDC_ROLE_CLAIM": None,  # e.g. "groups"; roles then follow OIDC_ROLE_MAP
+    "OIDC_ROLE_MAP": {},
+    "OIDC_TIMEOUT": 10,
 }
 
 
@@ -91,6 +106,41 @@ def instance_secret(instance_path: str) -> str:
     return key
 
 
+def config_flag(name: str, value) -> bool:
+    """A yes/no setting: JSON's true and false as from_prefixed_env reads them, or
+    the words operators write ("yes", "off", ...); anything else is a clear error."""
+    if isinstance(value, bool):
+        return value
+    word = str(value).strip().lower()
+    if word in ("1", "true", "yes", "on"):
+        return True
+    if word in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"IDEAS_{name} must be true or false, not {value!r}")
+
+
+def load_oidc_config(app: Flask) -> None:
+    """The single sign-on settings in their types (from_prefixed_env reads JSON: a
+    numeric client id arrives as a number); a bad role map is a clear error."""
+    import json
+
+    for name in ("OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "OIDC_NAME"):
+        value = app.config.get(name)
+        app.config[name] = str(value).strip() if value not in (None, "") else None
+    app.config["OIDC_CREATE_ACCOUNTS"] = config_flag(
+        "OIDC_CREATE_ACCOUNTS", app.config["OIDC_CREATE_ACCOUNTS"]
+    )
+    mapping = app.config.get("OIDC_ROLE_MAP") or {}
+    if isinstance(mapping, str):
+        try:
+            mapping = json.loads(mapping)
+        except ValueError:
+            mapping = None
+    if not isinstance(mapping, dict):
+        raise ValueError('IDEAS_OIDC_ROLE_MAP must be a JSON object: {"group": "role", ...}')
+    app.config["OIDC_ROLE_MAP"] = {str(k): str(v) for k, v in mapping.items()}
+
+
 def load_config(app: Flask, config: dict | None) -> None:
     app.config.from_mapping(DEFAULTS)
     app.config.from_prefixed_env("IDEAS")
@@ -109,6 +159,8 @@ def load_config(app: Flask, config: dict | None) -> None:
     app.config["DATABASE_URL"] = url
     app.config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(str(url))
     app.config["BASE_URL"] = str(app.config["BASE_URL"]).rstrip("/")
+    app.config["LOCAL_LOGIN"] = config_flag("LOCAL_LOGIN", app.config["LOCAL_LOGIN"])
+    load_oidc_config(app)
     app.config["UPLOAD_FOLDER"] = str(
         app.config.get("UPLOAD_FOLDER") or os.path.join(app.instance_path, "uploads")
     )

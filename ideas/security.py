@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, redirect, request, session, url_for
 from flask_babel import gettext as _
@@ -59,6 +60,18 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+
+
+def content_security_policy(app) -> str:
+    """The policy, with the identity provider's origin among the form targets when
+    single sign-on is on: the logout form's redirect to the provider's logout (RP-
+    initiated logout) is a form navigation, which Chromium holds to form-action."""
+    issuer = app.config.get("OIDC_ISSUER")
+    if not issuer:
+        return CONTENT_SECURITY_POLICY
+    parts = urlsplit(issuer)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    return CONTENT_SECURITY_POLICY.replace("form-action 'self'", f"form-action 'self' {origin}")
 # The whistleblowing channel and the case pages: never cached, never named to another
 # site in a Referer header (the path alone could tell that someone reported).
 PRIVATE_PREFIXES = ("/report", "/cases")
@@ -73,7 +86,7 @@ def _security_headers(response):
     response.headers.setdefault("X-Frame-Options", "DENY")
     policy = response.headers.get("Content-Security-Policy")
     if policy is None:
-        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        response.headers["Content-Security-Policy"] = current_app.extensions["ideas.csp"]
     elif "frame-ancestors" not in policy:
         # A view's own policy (a downloaded attachment's sandbox) still forbids framing.
         response.headers["Content-Security-Policy"] = policy + "; frame-ancestors 'none'"
@@ -151,6 +164,7 @@ def init_app(app: Flask) -> None:
     app.before_request(_refuse_nul_characters)
     page_cache.init_app(app)  # a stored page, before the login check loads the user
     app.before_request(_require_login)
+    app.extensions["ideas.csp"] = content_security_policy(app)
     app.after_request(_security_headers)
 
     # Behind reverse proxies that end TLS (IDEAS_TRUSTED_PROXIES: how many), their

@@ -13,7 +13,16 @@ from sqlalchemy.exc import OperationalError
 
 from ideas import clock
 from ideas.extensions import db
-from ideas.services import deadlines, digest, idempotency, mail, outbox, reports, routing
+from ideas.services import (
+    deadlines,
+    digest,
+    idempotency,
+    mail,
+    outbox,
+    password_reset,
+    reports,
+    routing,
+)
 from ideas.tasks import MAX_RETRY_DELAY
 
 log = logging.getLogger(__name__)
@@ -110,11 +119,13 @@ def sweep_outbox() -> int:
 
 @shared_task(name="ideas.check_deadlines", **RETRY)
 def check_deadlines() -> None:
-    """Hourly: deadlines, and what expires (follow-up sessions, idempotency keys)."""
+    """Hourly: deadlines, and what expires (follow-up sessions, idempotency keys,
+    forgotten-password links)."""
     deadlines.check()
     reports.check_deadlines()
     reports.purge_expired_followups()
     idempotency.forget_expired()
+    password_reset.forget_expired()
     db.session.commit()
 
 

@@ -24,7 +24,7 @@ from ideas.forms import (
     MinutesForm,
     RedactForm,
 )
-from ideas.models import Report, ReportAudit, Role
+from ideas.models import HandlerKey, Report, ReportAudit, Role
 from ideas.services import reports
 from ideas.services.errors import DomainError
 from ideas.web import attempt, show_domain_error
@@ -48,6 +48,10 @@ def _private(response):
 def _private_key() -> bytes:
     key = reports.key_from_session(current_user, session.get("key_token"))
     if key is None:
+        held = db.session.get(HandlerKey, current_user.id)
+        if session.get("sso_id_token") or held is None or held.sealed_with == "passphrase":
+            # Single sign-on gives no password: the key passphrase opens the key.
+            abort(redirect(url_for("sso.key", next=request.full_path.rstrip("?"))))
         # The key is opened with the password at login; without it, log in again.
         flash(_("Log in again to open the cases."), "info")
         abort(redirect(url_for("auth.login")))

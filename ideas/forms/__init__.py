@@ -20,6 +20,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from ideas.forms.passwords import new_password_hint
 from ideas.models.items import BENEFIT_MAX, COMMENT_MAX, DESCRIPTION_MAX, REASON_MAX, TITLE_MAX
 
 
@@ -369,6 +370,7 @@ class PasswordForm(FlaskForm):
     new = PasswordField(
         _l("New password"),
         validators=[DataRequired(), Length(max=1000)],
+        description=new_password_hint(),
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(

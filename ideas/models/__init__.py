@@ -1,6 +1,6 @@
 """All models, importable from one place (and so known to Alembic)."""
 
-from ideas.models.admin import AdminAudit, OrgSetting, PasswordReset
+from ideas.models.admin import AdminAudit, OrgSetting, PasswordReset, PeopleImport
 from ideas.models.items import (
     ALLOWED_TRANSITIONS,
     KINDS,
@@ -54,6 +54,7 @@ from ideas.models.work import (
 __all__ = [
     "AdminAudit",
     "OrgSetting",
+    "PeopleImport",
     "PasswordReset",
     "FollowupSession",
     "HandlerKey",

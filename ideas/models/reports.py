@@ -31,13 +31,17 @@ class SiteSecret(db.Model):
 
 class HandlerKey(db.Model):
     """A case handler's key pair: the public key in the clear, the private key sealed
-    under a key derived from their password."""
+    under a key derived from their password, or from their key passphrase under single
+    sign-on (``sealed_with``: "password" or "passphrase")."""
 
     __tablename__ = "handler_keys"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     public_key: Mapped[bytes] = mapped_column(LargeBinary)
     sealed_private_key: Mapped[bytes] = mapped_column(LargeBinary)
+    sealed_with: Mapped[str] = mapped_column(
+        String(20), default="password", server_default="password"
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     user: Mapped[User] = relationship()

@@ -69,11 +69,8 @@ def create_user(
         raise DomainError(_l("Enter a name."), field="name")
     if role not in ROLES:
         raise DomainError(_l("Unknown role: %(role)s.", role=role), field="role")
-    if password is not None and len(password) < passwords.MIN_LENGTH:
-        raise DomainError(
-            _l("The password must be at least %(n)d characters.", n=passwords.MIN_LENGTH),
-            field="password",
-        )
+    if password is not None:
+        passwords.check_new_password(password, field="password")
     unit = require_unit(unit_code) if unit_code else None
     user = User(
         email=email,
@@ -108,17 +105,15 @@ def change_password(user: User, current: str, new: str, confirm: str) -> None:
     so that their cases stay open to them."""
     if not passwords.verify_password(user.password_hash, current or ""):
         raise DomainError(_l("The current password is wrong."), field="current")
-    if len(new or "") < passwords.MIN_LENGTH:
-        raise DomainError(
-            _l("The password must be at least %(n)d characters.", n=passwords.MIN_LENGTH),
-            field="new",
-        )
+    passwords.check_new_password(new, field="new")
     if new != confirm:
         raise DomainError(_l("The two new passwords differ."), field="confirm")
+    from ideas.services.password_reset import forget_links
     from ideas.services.reports import reseal_handler_key
 
     reseal_handler_key(user, current, new)
     user.password_hash = passwords.hash_password(new)
+    forget_links(user)  # a forgotten-password link sent earlier no longer opens
     end_sessions(user)  # elsewhere; the caller renews the session it is changed in
 
 
@@ -132,28 +127,12 @@ def end_sessions(user: User) -> None:
 def create_unit(
     *, code: str, name: str, parent_code: str | None = None, manager_email: str | None = None
 ) -> Unit:
-    code, name = (code or "").strip(), (name or "").strip()
-    if not code:
-        raise DomainError(_l("Enter a unit code."), field="code")
-    if not name:
-        raise DomainError(_l("Enter a unit name."), field="name")
-    if unit_by_code(code):
-        raise DomainError(_l("A unit with code %(code)s already exists.", code=code), "code")
-    parent = manager = None
-    if parent_code:
-        parent = unit_by_code(parent_code)
-        if parent is None:
-            raise DomainError(_l("Unknown unit: %(code)s.", code=parent_code), field="parent")
-    if manager_email:
-        manager = user_by_email(manager_email)
-        if manager is None:
-            raise DomainError(
-                _l("No account with e-mail %(email)s.", email=manager_email), field="manager"
-            )
-    unit = Unit(code=code, name=name, parent=parent, manager=manager)
-    db.session.add(unit)
-    db.session.flush()
-    return unit
+    """Create a unit (set-up and demo data; not logged). See ``services.units``."""
+    from ideas.services import units
+
+    return units.create_unit(
+        code=code, name=name, parent_code=parent_code, manager_email=manager_email
+    )
 
 
 class ImportRowError(DomainError):

@@ -17,12 +17,13 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, event, func, select
+from sqlalchemy import delete, event, func, select, update
 from sqlalchemy.orm import Session
 
 from ideas import attachments, clock, crypto, receipt
 from ideas.extensions import db
 from ideas.models import (
+    ApiToken,
     FollowupSession,
     HandlerKey,
     KeySession,
@@ -60,8 +61,11 @@ def receipt_salt() -> bytes:
 # -- case handlers' keys ----------------------------------------------------------------
 
 
-def ensure_handler_key(user: User, password: str) -> HandlerKey | None:
-    """Give a case handler their key pair on first need (their password seals it)."""
+def ensure_handler_key(
+    user: User, password: str, *, sealed_with: str = "password"
+) -> HandlerKey | None:
+    """Give a case handler their key pair on first need (their password seals it, or
+    under single sign-on their key passphrase: ``sealed_with="passphrase"``)."""
     if user.role != Role.CASE_HANDLER:
         return None
     key = db.session.get(HandlerKey, user.id)
@@ -72,6 +76,7 @@ def ensure_handler_key(user: User, password: str) -> HandlerKey | None:
             public_key=public,
             created_at=clock.now(),
             sealed_private_key=crypto.seal_with_secret(private, password, f"handler:{user.id}"),
+            sealed_with=sealed_with,
         )
         db.session.add(key)
         db.session.flush()
@@ -94,9 +99,11 @@ def unlock_at_login(user: User, password: str) -> bytes | None:
 
     A handler whose password was reset by someone else cannot open their old key; they
     get a new key pair, and the cases come back to them as soon as another handler or
-    the reporter opens each case (share_with_handlers). Not a case handler: None."""
+    the reporter opens each case (share_with_handlers). Not a case handler: None.
+    A key sealed under a key passphrase (single sign-on) is not the password's to open
+    or replace: None, and the key page asks for the passphrase (services/sso.py)."""
     key = ensure_handler_key(user, password)
-    if key is None:
+    if key is None or key.sealed_with == "passphrase":
         return None
     private = unlock_handler(user, password)
     if private is not None:
@@ -112,12 +119,36 @@ def unlock_at_login(user: User, password: str) -> bytes | None:
 def reseal_handler_key(user: User, old_password: str, new_password: str) -> None:
     """On a password change: the same private key, sealed under the new password."""
     key = db.session.get(HandlerKey, user.id)
-    if key is None:
+    if key is None or key.sealed_with == "passphrase":
         return
     private = unlock_handler(user, old_password)
     if private is None:
         return  # a key that did not open is replaced at the next login
     key.sealed_private_key = crypto.seal_with_secret(private, new_password, f"handler:{user.id}")
+
+
+def forget_handler_keys(user: User) -> int:
+    """Delete every key ``user`` holds: their key pair, each case key sealed to it, their
+    key sessions, and the private key their API tokens carry (the tokens themselves go
+    on working). Returns how many case keys were deleted (a count, never which)."""
+    deleted = db.session.execute(delete(ReportKey).where(ReportKey.handler_id == user.id))
+    db.session.execute(delete(HandlerKey).where(HandlerKey.user_id == user.id))
+    db.session.execute(delete(KeySession).where(KeySession.user_id == user.id))
+    db.session.execute(
+        update(ApiToken).where(ApiToken.user_id == user.id).values(sealed_private_key=None)
+    )
+    return deleted.rowcount or 0
+
+
+def replace_handler_key(user: User, password: str) -> HandlerKey | None:
+    """A new key pair for a case handler whose old one can no longer be opened (their
+    password was forgotten and set anew): the old keys are deleted (forget_handler_keys)
+    and each case comes back to them when another handler or the reporter next opens
+    it (share_with_handlers). Not a case handler: None, nothing changes."""
+    if user.role != Role.CASE_HANDLER:
+        return None
+    forget_handler_keys(user)
+    return ensure_handler_key(user, password)
 
 
 def seal_for_token(user: User, private_key: bytes, token: str) -> bytes:

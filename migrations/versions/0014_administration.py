@@ -94,9 +94,37 @@ def upgrade():
         sa.UniqueConstraint("token_hash", name=op.f("uq_password_resets_token_hash")),
     )
     op.create_index(op.f("ix_password_resets_user_id"), "password_resets", ["user_id"])
+    # An uploaded HR file between its preview and its import (a few minutes; the
+    # hourly clean-up forgets what was never imported).
+    op.create_table(
+        "people_imports",
+        sa.Column("id", sa.String(length=43), nullable=False),
+        sa.Column("actor_id", sa.Integer(), nullable=False),
+        sa.Column("filename", sa.String(length=255), nullable=False),
+        sa.Column("content", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["actor_id"],
+            ["users.id"],
+            name=op.f("fk_people_imports_actor_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_people_imports")),
+    )
+    # What seals a case handler's private key: their password, or (single sign-on,
+    # where they have none) a key passphrase of its own.
+    with op.batch_alter_table("handler_keys") as batch:
+        batch.add_column(
+            sa.Column(
+                "sealed_with", sa.String(length=20), nullable=False, server_default="password"
+            )
+        )
 
 
 def downgrade():
+    with op.batch_alter_table("handler_keys") as batch:
+        batch.drop_column("sealed_with")
+    op.drop_table("people_imports")
     op.drop_index(op.f("ix_password_resets_user_id"), table_name="password_resets")
     op.drop_table("password_resets")
     if op.get_bind().dialect.name == "postgresql":

@@ -9,7 +9,9 @@ from tests.conftest import Auth
 from tests.security.conftest import request_as
 from tests.test_authorization import _users
 
-PRIVATE = ("/report", "/cases")  # the whistleblowing channel and its case pages
+# The whistleblowing channel and its case pages, and a password link (its token is in
+# the path: never cached, never sent on in a Referer header).
+PRIVATE = ("/report", "/cases", "/password/reset")
 
 
 def csp(response) -> dict[str, list[str]]:
