@@ -7,8 +7,6 @@ is one clear line on stderr and a non-zero exit code, never a traceback.
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 import subprocess
 import sys
@@ -17,6 +15,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
+from flask_babel import force_locale
 from gunicorn.app.base import BaseApplication
 
 from ideas.extensions import db
@@ -182,7 +181,7 @@ def users_cli() -> None:
     prompt=True,
     hide_input=True,
     confirmation_prompt=True,
-    help="At least 10 characters; asked for when left out.",
+    help="At least 12 characters, not a common one; asked for when left out.",
 )
 @click.option(
     "--role",
@@ -211,6 +210,70 @@ def create_user_command(
     db.session.commit()
     unit = f" in {user.unit.code}" if user.unit else ""
     click.echo(f"Created {user.role} {user.email} ({user.name}){unit}.")
+
+
+@users_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Only say what the import would do.")
+@with_appcontext
+def import_users_command(file: Path, dry_run: bool) -> None:
+    """Create, update and deactivate people from the HR system's CSV file:
+    email,name,unit and, if you like, role (comma or semicolon, UTF-8).
+
+    Active people missing from the file are deactivated (admins never). The file is
+    imported whole or not at all: every bad line is reported with its number, and
+    nothing is changed. Importing the same file again changes nothing."""
+    from ideas.services import people_import
+
+    data = file.read_bytes()
+    with force_locale("en"):
+        try:
+            lines = max(data.count(b"\n"), 1)
+            with click.progressbar(length=lines, label=f"Checking {file.name}") as bar:
+                plan = people_import.plan(data, None, progress=bar.update)
+                bar.update(lines)
+            summary = (
+                f"{len(plan.create)} created, {len(plan.change)} changed, "
+                f"{len(plan.deactivate)} deactivated, {plan.unchanged} unchanged"
+            )
+            if dry_run:
+                db.session.rollback()
+                click.echo(f"Would import {file.name}: {summary}.")
+                return
+            people_import.apply(plan, None)
+        except people_import.ImportRefused as err:
+            db.session.rollback()
+            more = len(err.errors) - 1
+            shown = "; ".join(str(e.message) for e in err.errors[:10])
+            if more >= 10:
+                shown += f"; and {more - 9} more"
+            raise click.ClickException(shown) from None
+        except DomainError as err:
+            raise _fail(err) from None
+    db.session.commit()
+    click.echo(f"Imported {file.name}: {summary}.")
+
+
+@users_cli.command("reset-link")
+@click.option("--email", required=True, help="The account that needs a new password.")
+@with_appcontext
+def reset_link_command(email: str) -> None:
+    """Print a link for choosing a new password: it works once, for one hour.
+
+    For an operator on the server: an admin's way in while local login is off and the
+    identity provider is down, or a person whose e-mail does not arrive. Written to the
+    admin audit log. The link is printed once, as the last line; give it only to the
+    account's owner."""
+    from ideas.services import password_reset
+
+    try:
+        url, expires_at = password_reset.operator_link(email)
+    except DomainError as err:
+        raise _fail(err) from None
+    db.session.commit()
+    until = f"{expires_at:%Y-%m-%d %H:%M} UTC"
+    click.echo(f"A link for {email.strip().lower()}, valid once until {until}:")
+    click.echo(url)
 
 
 # -- units ----------------------------------------------------------------------------
@@ -245,46 +308,12 @@ def create_unit_command(
 
 
 def read_units_csv(path: Path) -> list[tuple[int, dict[str, str]]]:
-    """The rows of a units file as ``(line number, row)``, after checking its header.
+    """The rows of a units file as ``(line number, row)``, after checking its header
+    (``services.csvfile``: UTF-8 with or without a BOM, commas or semicolons)."""
+    from ideas.services.accounts import IMPORT_COLUMNS
+    from ideas.services.csvfile import read_csv
 
-    UTF-8 with or without a byte-order mark. Commas separate the columns; a file
-    whose header uses semicolons (what Excel writes with Swedish settings) is read
-    with semicolons.
-    """
-    from ideas.services.accounts import IMPORT_COLUMNS, ImportRowError
-
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise ImportRowError(
-            _line_at(path, err.start), "the file is not UTF-8 text; save it as CSV UTF-8"
-        ) from None
-    if not text.strip():
-        raise ImportRowError(
-            1, f"the file is empty; expected the header {','.join(IMPORT_COLUMNS)}"
-        )
-    header_line = text.splitlines()[0]
-    delimiter = ";" if ";" in header_line and "," not in header_line else ","
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
-    found = [(name or "").strip().lower() for name in reader.fieldnames or []]
-    if sorted(found) != sorted(IMPORT_COLUMNS):
-        raise ImportRowError(
-            1,
-            f"the header must name the columns {','.join(IMPORT_COLUMNS)}; "
-            f"found {','.join(found) or 'nothing'}",
-        )
-    reader.fieldnames = found
-    rows = []
-    for row in reader:
-        if None in row:
-            raise ImportRowError(reader.line_num, f"more than {len(found)} columns")
-        rows.append((reader.line_num, {k: v or "" for k, v in row.items()}))
-    return rows
-
-
-def _line_at(path: Path, byte_offset: int) -> int:
-    """The line number of a byte offset in the file (for a decoding error)."""
-    return path.read_bytes()[:byte_offset].count(b"\n") + 1
+    return read_csv(path.read_bytes(), IMPORT_COLUMNS)
 
 
 @units_cli.command("import")
@@ -298,12 +327,14 @@ def import_units_command(file: Path) -> None:
     """
     from ideas.services import accounts
 
-    try:
-        rows = read_units_csv(file)
-        with click.progressbar(rows, label=f"Reading {file.name}", show_pos=True) as bar:
-            created, updated = accounts.import_units(bar)
-    except DomainError as err:
-        raise _fail(err) from None
+    # The command line speaks English, its errors too (the reader's are translated).
+    with force_locale("en"):
+        try:
+            rows = read_units_csv(file)
+            with click.progressbar(rows, label=f"Reading {file.name}", show_pos=True) as bar:
+                created, updated = accounts.import_units(bar)
+        except DomainError as err:
+            raise _fail(err) from None
     db.session.commit()
     click.echo(f"Imported {file.name}: {created} created, {updated} updated.")
 

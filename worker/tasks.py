@@ -20,6 +20,7 @@ from ideas.services import (
     mail,
     outbox,
     password_reset,
+    people_import,
     reports,
     routing,
 )
@@ -120,12 +121,13 @@ def sweep_outbox() -> int:
 @shared_task(name="ideas.check_deadlines", **RETRY)
 def check_deadlines() -> None:
     """Hourly: deadlines, and what expires (follow-up sessions, idempotency keys,
-    forgotten-password links)."""
+    forgotten-password links, HR files uploaded and never imported)."""
     deadlines.check()
     reports.check_deadlines()
     reports.purge_expired_followups()
     idempotency.forget_expired()
     password_reset.forget_expired()
+    people_import.forget_stale()
     db.session.commit()
 
 

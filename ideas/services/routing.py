@@ -209,7 +209,7 @@ def _queue_assignment_emails(assigned: list[tuple[Item, User, HistoryEntry]]) ->
 # Why an item was routed again, as its history entry names it ("reason:new assignee").
 REROUTE_REASONS = ("person", "unit", "manager")
 # Items whose life has ended: nobody needs to hold them any more.
-_SETTLED = ("declined", "forwarded", "duplicate", "evaluated")
+SETTLED = ("declined", "forwarded", "duplicate", "evaluated")
 
 
 def reroute_open_items(
@@ -240,7 +240,7 @@ def reroute_open_items(
                 or_(*conditions),
                 Item.kind != Kind.REPORT.value,
                 Item.routed_at.is_not(None),
-                Item.status.not_in(_SETTLED),
+                Item.status.not_in(SETTLED),
             )
             .options(joinedload(Item.unit), joinedload(Item.category))
             .order_by(Item.id)

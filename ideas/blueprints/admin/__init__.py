@@ -21,4 +21,4 @@ def _admins_only():
 # The views register themselves on ``bp`` when imported.
 from ideas.blueprints.admin import categories  # noqa: E402, F401
 from ideas.blueprints.admin import audit, handlers, home  # noqa: E402, F401
-from ideas.blueprints.admin import units  # noqa: E402, F401
+from ideas.blueprints.admin import people, units  # noqa: E402, F401
