@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
@@ -12,7 +11,7 @@ from sqlalchemy.orm import joinedload
 from ideas import clock
 from ideas.extensions import db
 from ideas.models import DeadlineNotice, HistoryEntry, Item, Kind, Status
-from ideas.services import mail
+from ideas.services import mail, org_settings
 from ideas.services.routing import next_manager_above
 
 DECISIONS = {Status.ACCEPTED, Status.DECLINED, Status.FORWARDED, Status.DUPLICATE}
@@ -24,7 +23,8 @@ DEADLINE_LABELS = {
 
 
 def _days(name: str) -> timedelta:
-    return timedelta(days=int(current_app.config[name]))
+    # The admin's setting where there is one (/admin/deadlines), else the IDEAS_* default.
+    return timedelta(days=org_settings.deadline_days(name))
 
 
 def start(item: Item) -> None:

@@ -56,12 +56,17 @@ def _values_by_name(names: Sequence[str]) -> list[Value]:
     wanted = list(dict.fromkeys(n.strip() for n in names if n and n.strip()))
     if not wanted:
         raise DomainError(_l("Choose at least one value."), field="values")
-    found = {
-        v.name: v
-        for v in db.session.scalars(
-            select(Value).where(Value.name.in_(wanted), Value.active.is_(True))
+    known = {v.name: v for v in db.session.scalars(select(Value).where(Value.name.in_(wanted)))}
+    retired = [n for n in wanted if n in known and not known[n].active]
+    if retired:
+        raise DomainError(
+            _l(
+                "The value %(names)s is retired: it is no longer chosen for new items.",
+                names=", ".join(retired),
+            ),
+            field="values",
         )
-    }
+    found = known
     unknown = [n for n in wanted if n not in found]
     if unknown:
         raise DomainError(_l("Unknown value: %(names)s.", names=", ".join(unknown)), field="values")

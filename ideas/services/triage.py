@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, case, func, literal, or_, select, update
 
@@ -16,7 +15,7 @@ from ideas.extensions import db
 from ideas.models import Comment, Follow, Item, Kind, Role, Status, Support, Unit, User, Value
 from ideas.models.items import REASON_MAX
 from ideas.models.org import user_by_email
-from ideas.services import mail, outbox
+from ideas.services import mail, org_settings, outbox
 from ideas.services.accounts import require_unit
 from ideas.services.errors import DomainError, NotAllowed
 from ideas.services.items import LIST_ROW, _record, _text, managed_units, transition
@@ -287,7 +286,7 @@ def inbox_counts(user: User, filters: InboxFilters) -> dict[str, int]:
         .subquery()
     )
     now = clock.now()
-    soon = now + timedelta(days=int(current_app.config["REMINDER_DAYS_BEFORE"]))
+    soon = now + timedelta(days=org_settings.deadline_days("REMINDER_DAYS_BEFORE"))
     result = db.session.execute(
         select(
             func.count(),

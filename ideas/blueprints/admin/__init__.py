@@ -19,6 +19,13 @@ def _admins_only():
 
 
 # The views register themselves on ``bp`` when imported.
-from ideas.blueprints.admin import categories  # noqa: E402, F401
-from ideas.blueprints.admin import audit, handlers, home  # noqa: E402, F401
-from ideas.blueprints.admin import people, units  # noqa: E402, F401
+from ideas.blueprints.admin import (  # noqa: E402, F401
+    audit,
+    categories,
+    deadlines,
+    handlers,
+    home,
+    people,
+    units,
+    values,
+)

@@ -115,7 +115,8 @@ def comment_json(comment: Comment) -> dict:
 
 
 def value_json(value: Value) -> dict:
-    return {"name": value.name, "behaviours": [b.text for b in value.behaviours]}
+    # A retired behaviour is no longer shown beside its value.
+    return {"name": value.name, "behaviours": [b.text for b in value.behaviours if b.active]}
 
 
 def unit_json(unit: Unit) -> dict:
