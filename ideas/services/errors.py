@@ -26,3 +26,17 @@ class NotFound(DomainError):
 
     def __init__(self, message="Not found.", field=None):
         super().__init__(message, field)
+
+
+def flush_unique(message, field: str) -> None:
+    """Flush, and turn a unique constraint that another request won meanwhile (the same
+    e-mail address or code created at the same moment) into the refusal the check
+    before it would have given. The caller rolls back, as after any DomainError."""
+    from sqlalchemy.exc import IntegrityError
+
+    from ideas.extensions import db
+
+    try:
+        db.session.flush()
+    except IntegrityError:
+        raise DomainError(message, field=field) from None

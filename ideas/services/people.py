@@ -23,7 +23,7 @@ from ideas.extensions import db
 from ideas.models import ROLES, ApiToken, Role, Unit, User, unit_by_code, user_by_email
 from ideas.services import audit
 from ideas.services.accounts import end_sessions, normalize_email
-from ideas.services.errors import DomainError
+from ideas.services.errors import DomainError, flush_unique
 
 NAME_MAX = 200
 FIELDS = ("email", "name", "unit", "role", "active")
@@ -123,7 +123,7 @@ def create_person(
         raise DomainError(_l("An account with that e-mail address already exists."), "email")
     person = User(email=email, name=_name(name), role=_role(role), unit=_unit(unit), active=True)
     db.session.add(person)
-    db.session.flush()
+    flush_unique(_l("An account with that e-mail address already exists."), "email")
     audit.record(actor, "create", "user", email, after=snapshot(person))
     return person
 
@@ -209,7 +209,7 @@ def update_person(
     person.email, person.name, person.unit = new_email, new_name, new_unit
     deactivated = person.active and not new_active
     person.active = new_active
-    db.session.flush()
+    flush_unique(_l("An account with that e-mail address already exists."), "email")
     after = snapshot(person)
     if deactivated:
         action = "deactivate"

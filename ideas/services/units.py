@@ -25,7 +25,7 @@ from sqlalchemy.orm import joinedload
 from ideas.extensions import db
 from ideas.models import Role, Unit, User, unit_by_code, user_by_email
 from ideas.services import audit
-from ideas.services.errors import DomainError
+from ideas.services.errors import DomainError, flush_unique
 
 CODE_MAX = 40
 NAME_MAX = 200
@@ -188,7 +188,7 @@ def create_unit(
     manager = _manager(manager_email, check_role=check_manager_role)
     unit = Unit(code=code, name=name, parent=parent, manager=manager)
     db.session.add(unit)
-    db.session.flush()
+    flush_unique(_l("A unit with code %(code)s already exists.", code=code), "code")
     if audited:
         audit.record(actor, "create", "unit", code, after=_snapshot(unit))
     return unit
@@ -252,7 +252,7 @@ def update_unit(
         )
     unit.code, unit.name, unit.parent, unit.manager = new_code, new_name, new_parent, new_manager
     unit.active = new_active
-    db.session.flush()
+    flush_unique(_l("A unit with code %(code)s already exists.", code=new_code), "code")
     after = _snapshot(unit)
     if before["active"] != after["active"]:
         action = "retire" if not new_active else "reactivate"

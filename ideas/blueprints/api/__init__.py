@@ -11,4 +11,4 @@ from flask import Blueprint
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # The modules below attach their views and handlers to ``bp``.
-from ideas.blueprints.api import auth, cases, openapi, similar, stats, views  # noqa: E402, F401
+from ideas.blueprints.api import admin, auth, cases, openapi, similar, stats, views  # noqa: E402, F401

@@ -17,7 +17,7 @@ from flask import current_app, request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from ideas.blueprints.api.errors import ApiError
-from ideas.models import STATUSES
+from ideas.models import ROLES, STATUSES
 from ideas.models.items import BENEFIT_MAX, COMMENT_MAX, DESCRIPTION_MAX, REASON_MAX, TITLE_MAX
 from ideas.services.search import MAX_QUERY
 
@@ -165,6 +165,82 @@ class CaseClosing(Body):
     ] = Field(description="The outcome, for the register.")
 
 
+# The admin API (``api.admin``): provisioning people and units from a script.
+
+EMAIL_MAX = 254
+PERSON_NAME_MAX = 200
+UNIT_NAME_MAX = 200
+Email = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=EMAIL_MAX)]
+OptionalEmail = _text(EMAIL_MAX, required=False)
+OptionalUnitCode = _text(UNIT_CODE_MAX, required=False)
+RoleName = Literal[tuple(ROLES)]
+
+
+def _drop_default(schema: dict) -> None:
+    schema.pop("default", None)
+
+
+def _may_be_left_out(description: str):
+    """A key that may be left out (it then stays as it is) but, when given, not null."""
+    return Field(None, description=description, json_schema_extra=_drop_default)
+
+
+class NewUser(Body):
+    """A new account. It has no password: the person signs on with single sign-on, or
+    chooses a password through the forgotten-password link on the login page."""
+
+    email: Email = Field(description="The person's e-mail address (unique).")
+    name: _text(PERSON_NAME_MAX) = Field(description="The person's name.")
+    unit: OptionalUnitCode | None = Field(
+        None, description='The code of the person\'s home unit; null or "": none.'
+    )
+    role: RoleName = Field("employee", description="The person's role.")
+
+
+class UserPatch(Body):
+    """Changes to a person; keys left out stay as they are. `active: false` ends the
+    person's sessions and API tokens and routes their open items again."""
+
+    email: Email = _may_be_left_out("A new e-mail address (unique).")
+    name: _text(PERSON_NAME_MAX) = _may_be_left_out("A new name.")
+    unit: OptionalUnitCode | None = Field(
+        None, description='The code of the new home unit; null or "": none.'
+    )
+    role: RoleName = _may_be_left_out("A new role.")
+    active: bool = _may_be_left_out("false deactivates the person, true reactivates them.")
+
+
+class NewUnit(Body):
+    """A new unit of the organisation tree."""
+
+    code: UnitCode = Field(description="The unit's code (unique, no spaces).")
+    name: _text(UNIT_NAME_MAX) = Field(description="The unit's name.")
+    parent: OptionalUnitCode | None = Field(
+        None, description='The parent unit\'s code; null or "": a root.'
+    )
+    manager: OptionalEmail | None = Field(
+        None,
+        description='The manager\'s e-mail address (an active manager or admin); null or "": none.',
+    )
+
+
+class UnitPatch(Body):
+    """Changes to a unit; keys left out stay as they are. A new manager, or retiring
+    (`active: false`) or reactivating, routes the unit's open items again."""
+
+    code: UnitCode = _may_be_left_out("A new code (unique, no spaces).")
+    name: _text(UNIT_NAME_MAX) = _may_be_left_out("A new name.")
+    parent: OptionalUnitCode | None = Field(
+        None, description='The new parent\'s code; null or "": a root. A cycle is refused.'
+    )
+    manager: OptionalEmail | None = Field(
+        None, description='The new manager\'s e-mail address; null or "": none.'
+    )
+    active: bool = _may_be_left_out(
+        "false retires the unit (refused while it has active sub-units), true reactivates it."
+    )
+
+
 REQUEST_BODIES: list[type[Body]] = [
     NewIdea,
     NewConcern,
@@ -177,6 +253,10 @@ REQUEST_BODIES: list[type[Body]] = [
     Merging,
     Delegation,
     Adoption,
+    NewUser,
+    UserPatch,
+    NewUnit,
+    UnitPatch,
 ]
 
 B = TypeVar("B", bound=Body)

@@ -15,7 +15,7 @@ from ideas.blueprints.api import bp
 from ideas.blueprints.api.auth import public
 from ideas.blueprints.api.bodies import MAX_PAGE, MAX_PER_PAGE, REQUEST_BODIES
 from ideas.blueprints.api.stats import RESPONSE_SCHEMAS as STATS_SCHEMAS
-from ideas.models import KINDS, STATUSES
+from ideas.models import KINDS, ROLES, STATUSES
 from ideas.models.items import TITLE_MAX
 from ideas.services.search import MAX_QUERY
 
@@ -44,6 +44,19 @@ def obj(properties: dict, *, optional: tuple[str, ...] = (), description: str = 
 
 def list_of(name: str) -> dict:
     return obj({"items": {"type": "array", "items": ref(name)}})
+
+
+def page_of(name: str) -> dict:
+    """One page of a list: the items and where the page stands."""
+    return obj(
+        {
+            "items": {"type": "array", "items": ref(name)},
+            "total": {"type": "integer", "minimum": 0},
+            "page": {"type": "integer", "minimum": 1},
+            "pages": {"type": "integer", "minimum": 0},
+            "per_page": {"type": "integer", "minimum": 1},
+        }
+    )
 
 
 TIMESTAMP = {"type": "string", "format": "date-time", "description": "ISO 8601, with offset."}
@@ -232,6 +245,31 @@ RESPONSE_SCHEMAS = {
         {**CASE_PROPERTIES, "messages": {"type": "array", "items": ref("CaseEntry")}},
         description="A case with its mailbox, oldest first.",
     ),
+    "AdminUser": obj(
+        {
+            "id": {"type": "integer"},
+            "email": {"type": "string", "format": "email"},
+            "name": {"type": "string"},
+            "unit": nullable({"type": "string", "description": "The home unit's code."}),
+            "role": {"type": "string", "enum": ROLES},
+            "active": {"type": "boolean", "description": "false: deactivated."},
+        },
+        description="A person, as the admin API shows them.",
+    ),
+    "AdminUserPage": page_of("AdminUser"),
+    "AdminUnit": obj(
+        {
+            "code": {"type": "string"},
+            "name": {"type": "string"},
+            "parent": nullable({"type": "string", "description": "The parent unit's code."}),
+            "manager": nullable(
+                {"type": "string", "format": "email", "description": "The manager's e-mail."}
+            ),
+            "active": {"type": "boolean", "description": "false: retired."},
+        },
+        description="A unit of the organisation tree, as the admin API shows it.",
+    ),
+    "AdminUnitPage": page_of("AdminUnit"),
     "Error": obj(
         {
             "error": {"type": "string", "description": "What went wrong, in English."},
@@ -259,7 +297,7 @@ ERROR_RESPONSES = {
         headers={"WWW-Authenticate": {"schema": {"type": "string"}}},
     ),
     "Forbidden": _error("The caller's role does not allow this."),
-    "NotFound": _error("No such idea (or not one the caller may see)."),
+    "NotFound": _error("No such idea, case, person or unit (or not one the caller may see)."),
     "Unprocessable": _error("The input breaks a rule; `field` names it. Nothing was written."),
 }
 
@@ -380,6 +418,114 @@ def _stats_parameters() -> list[dict]:
 
 REPORT_ID = {"name": "report_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 ON_CASE = ("Forbidden", "NotFound")
+
+
+def _paging(per_page: int) -> list[dict]:
+    return [
+        _query(
+            "page",
+            "Page number, from 1.",
+            {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
+        ),
+        _query(
+            "per_page",
+            "Rows per page.",
+            {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": per_page},
+        ),
+    ]
+
+
+PERSON_ID = {"name": "person_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+UNIT_CODE = {
+    "name": "code",
+    "in": "path",
+    "required": True,
+    "description": "The unit's code.",
+    "schema": {"type": "string", "minLength": 1},
+}
+ON_ADMIN_WRITE = ("BadRequest", "Forbidden", "Unprocessable")
+ON_ADMIN_PATCH = ("BadRequest", "Forbidden", "NotFound", "Unprocessable")
+
+
+def _admin_paths(per_page: int) -> dict:
+    """Provisioning over the API: people and units (admin tokens only; 403 otherwise).
+    Every change is in the admin audit log, as on the admin pages."""
+    return {
+        "/api/v1/admin/users": {
+            "get": _operation(
+                "admin_list_users",
+                "People by name, searched and filtered (admins only).",
+                {"200": _ok("AdminUserPage")},
+                errors=("BadRequest", "Forbidden", "Unprocessable"),
+                parameters=[
+                    _query(
+                        "q",
+                        "Words in the name or e-mail address.",
+                        {"type": "string", "maxLength": MAX_QUERY},
+                    ),
+                    _query(
+                        "unit",
+                        "Only people of this home unit (its code); unknown: 422.",
+                        {"type": "string"},
+                    ),
+                    _query(
+                        "role",
+                        "Only people with this role; unknown: 422.",
+                        {"type": "string", "enum": ROLES},
+                    ),
+                    *_paging(per_page),
+                ],
+            ),
+            "post": _operation(
+                "admin_create_user",
+                "Create an account (admins only). It has no password: the person signs on "
+                "with single sign-on or sets one through the forgotten-password link.",
+                {"201": _ok("AdminUser", "The new person.")},
+                errors=ON_ADMIN_WRITE,
+                body="NewUser",
+            ),
+        },
+        "/api/v1/admin/users/{person_id}": {
+            "parameters": [PERSON_ID],
+            "patch": _operation(
+                "admin_update_user",
+                "Change a person's e-mail, name, unit, role or active flag (admins only). "
+                "Deactivating ends their sessions and API tokens at once and routes their "
+                "open items again, recorded in each item's history.",
+                {"200": _ok("AdminUser", "The person as they are now.")},
+                errors=ON_ADMIN_PATCH,
+                body="UserPatch",
+            ),
+        },
+        "/api/v1/admin/units": {
+            "get": _operation(
+                "admin_list_units",
+                "Every unit, retired ones too, by name (admins only).",
+                {"200": _ok("AdminUnitPage")},
+                errors=("BadRequest", "Forbidden"),
+                parameters=_paging(per_page),
+            ),
+            "post": _operation(
+                "admin_create_unit",
+                "Create a unit (admins only).",
+                {"201": _ok("AdminUnit", "The new unit.")},
+                errors=ON_ADMIN_WRITE,
+                body="NewUnit",
+            ),
+        },
+        "/api/v1/admin/units/{code}": {
+            "parameters": [UNIT_CODE],
+            "patch": _operation(
+                "admin_update_unit",
+                "Rename, move, set or clear the manager, retire or reactivate a unit "
+                "(admins only). A move that would make a cycle is refused (`parent`); a new "
+                "manager, retiring or reactivating routes the unit's open items again.",
+                {"200": _ok("AdminUnit", "The unit as it is now.")},
+                errors=ON_ADMIN_PATCH,
+                body="UnitPatch",
+            ),
+        },
+    }
 
 
 def _paths(per_page: int) -> dict:
@@ -668,6 +814,7 @@ def _paths(per_page: int) -> dict:
                 body="CaseClosing",
             ),
         },
+        **_admin_paths(per_page),
         "/api/v1/ideas/{item_id}/follow": {
             "parameters": [ITEM_ID],
             "post": _operation(
