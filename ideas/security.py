@@ -72,6 +72,8 @@ def content_security_policy(app) -> str:
     parts = urlsplit(issuer)
     origin = f"{parts.scheme}://{parts.netloc}"
     return CONTENT_SECURITY_POLICY.replace("form-action 'self'", f"form-action 'self' {origin}")
+
+
 # The whistleblowing channel and the case pages: never cached, never named to another
 # site in a Referer header (the path alone could tell that someone reported).
 PRIVATE_PREFIXES = ("/report", "/cases")

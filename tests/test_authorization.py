@@ -10,6 +10,8 @@ from __future__ import annotations
 import pytest
 
 from ideas.extensions import db
+from ideas.models.org import unit_by_code, user_by_email
+from ideas.models.values import Behaviour, Value
 from ideas.services import accounts, categories, digest, items, reports, routing
 from tests import factories
 from tests.conftest import Auth
@@ -39,6 +41,23 @@ TABLE = {
     ("auth.login", "GET"): {**everyone(302), "anonymous": 200},
     ("auth.login", "POST"): {**everyone(302), "anonymous": 400},
     ("auth.logout", "POST"): everyone(302, 302),
+    # Forgotten passwords: open to all; the same answer for an unknown address, and an
+    # unknown link is a 404. /login/local is /login while local login is on.
+    ("auth.forgot_password", "GET"): everyone(200, 200),
+    ("auth.forgot_password", "POST"): everyone(200, 200),
+    ("auth.reset_password", "GET"): everyone(404, 404),
+    ("auth.reset_password", "POST"): everyone(404, 404),
+    ("auth.local_login", "GET"): everyone(302, 302),
+    ("auth.local_login", "POST"): everyone(302, 302),
+    # Single sign-on: no issuer is set here, so its two steps do not exist (404 for
+    # everyone); tests/web/test_sso.py runs them against a real provider.
+    ("sso.start", "GET"): everyone(404, 404),
+    ("sso.callback", "GET"): everyone(404, 404),
+    # The key passphrase: case handlers only (their key session is open: on to /cases).
+    ("sso.key", "GET"): only({"case_handler"}, 302),
+    ("sso.key", "POST"): only({"case_handler"}, 302),
+    ("sso.new_key", "GET"): only({"case_handler"}, 200),
+    ("sso.new_key", "POST"): only({"case_handler"}, 400),
     ("main.home", "GET"): everyone(302),
     ("main.set_language", "POST"): everyone(302, 302),
     ("main.my_items", "GET"): everyone(200),
@@ -50,6 +69,47 @@ TABLE = {
     ("admin.category_list", "GET"): only({"admin"}, 200),
     ("admin.category_create", "POST"): only({"admin"}, 302),
     ("admin.category_update", "POST"): only({"admin"}, 302),
+    ("admin.home", "GET"): only({"admin"}, 200),
+    ("admin.audit_log", "GET"): only({"admin"}, 200),
+    ("admin.handler_list", "GET"): only({"admin"}, 200),
+    ("admin.unit_list", "GET"): only({"admin"}, 200),
+    ("admin.unit_create", "POST"): only({"admin"}, 302),
+    ("admin.unit_edit", "GET"): only({"admin"}, 200),
+    ("admin.unit_update", "POST"): only({"admin"}, 302),
+    ("admin.unit_manager", "POST"): only({"admin"}, 302),
+    # Retiring the root is refused while it has active sub-units: nothing changes.
+    ("admin.unit_active", "POST"): only({"admin"}, 400),
+    # An admin cannot be designated, and the last case handler cannot be removed: the
+    # admin passes the permission check and meets the rule (nothing changes).
+    ("admin.handler_designate", "POST"): only({"admin"}, 400),
+    ("admin.handler_remove_confirm", "GET"): only({"admin"}, 200),
+    ("admin.handler_remove", "POST"): only({"admin"}, 400),
+    # Values and behaviours: "Vi är öppna" is retired (the requests' items carry the
+    # other two), renamed to itself, moved; its behaviour "ärliga" likewise.
+    ("admin.value_list", "GET"): only({"admin"}, 200),
+    ("admin.value_create", "POST"): only({"admin"}, 302),
+    ("admin.value_edit", "GET"): only({"admin"}, 200),
+    ("admin.value_update", "POST"): only({"admin"}, 302),
+    ("admin.value_active", "POST"): only({"admin"}, 302),
+    ("admin.value_move", "POST"): only({"admin"}, 302),
+    ("admin.behaviour_create", "POST"): only({"admin"}, 302),
+    ("admin.behaviour_edit", "GET"): only({"admin"}, 200),
+    ("admin.behaviour_update", "POST"): only({"admin"}, 302),
+    ("admin.behaviour_active", "POST"): only({"admin"}, 302),
+    ("admin.behaviour_move", "POST"): only({"admin"}, 302),
+    ("admin.deadlines", "GET"): only({"admin"}, 200),
+    ("admin.deadlines_update", "POST"): only({"admin"}, 302),
+    ("admin.user_list", "GET"): only({"admin"}, 200),
+    ("admin.user_new", "GET"): only({"admin"}, 200),
+    ("admin.user_create", "POST"): only({"admin"}, 302),
+    ("admin.user_edit", "GET"): only({"admin"}, 200),
+    ("admin.user_update", "POST"): only({"admin"}, 302),
+    ("admin.user_active", "POST"): only({"admin"}, 400),
+    ("admin.user_import", "GET"): only({"admin"}, 200),
+    # No file: refused at the field. An upload that is not one's own: not found.
+    ("admin.user_import_upload", "POST"): only({"admin"}, 400),
+    ("admin.user_import_preview", "GET"): only({"admin"}, 404),
+    ("admin.user_import_apply", "POST"): only({"admin"}, 404),
     ("main.mail_message", "GET"): only({"admin"}, 404),
     ("ideas.index", "GET"): everyone(200),
     ("ideas.new", "GET"): everyone(200),
@@ -145,6 +205,13 @@ TABLE = {
     ("api.add_comment", "POST"): api(201),
     ("api.follow", "POST"): api(200),
     ("api.unfollow", "DELETE"): api(200),
+    # The admin API: admin tokens only.
+    ("api.admin_list_users", "GET"): only({"admin"}, 200, anonymous=401),
+    ("api.admin_create_user", "POST"): only({"admin"}, 201, anonymous=401),
+    ("api.admin_update_user", "PATCH"): only({"admin"}, 200, anonymous=401),
+    ("api.admin_list_units", "GET"): only({"admin"}, 200, anonymous=401),
+    ("api.admin_create_unit", "POST"): only({"admin"}, 201, anonymous=401),
+    ("api.admin_update_unit", "PATCH"): only({"admin"}, 200, anonymous=401),
 }
 
 NEW_IDEA = {"title": "Ny idé", "description": "Text", "unit": "VOO", "values": ["Vi vill"]}
@@ -193,6 +260,11 @@ def _request(  # noqa: PLR0913 - one argument per kind of thing a route names
         prefix = "/concerns"
     else:
         prefix = "/ideas"
+    handler = user_by_email("handlaggare@example.se").id  # the organisation's case handler
+    value = db.session.scalar(db.select(Value.id).where(Value.name == "Vi är öppna"))
+    behaviour = db.session.scalar(
+        db.select(Behaviour.id).where(Behaviour.value_id == value, Behaviour.text == "ärliga")
+    )
     target = {
         "static": "/static/style.css",
         "main.unsubscribe": f"/unsubscribe/{token}",
@@ -201,6 +273,43 @@ def _request(  # noqa: PLR0913 - one argument per kind of thing a route names
         "admin.category_list": "/admin/categories",
         "admin.category_create": "/admin/categories",
         "admin.category_update": f"/admin/categories/{category}",
+        "admin.home": "/admin",
+        "admin.audit_log": "/admin/audit",
+        "admin.handler_list": "/admin/handlers",
+        "admin.unit_list": "/admin/units",
+        "admin.unit_create": "/admin/units",
+        "admin.unit_edit": f"/admin/units/{unit_by_code('IT').id}",
+        "admin.unit_update": f"/admin/units/{unit_by_code('IT').id}",
+        "admin.unit_manager": f"/admin/units/{unit_by_code('IT').id}/manager",
+        "admin.unit_active": f"/admin/units/{unit_by_code('SBF').id}/active",
+        "admin.handler_designate": "/admin/handlers",
+        "admin.handler_remove_confirm": f"/admin/handlers/{handler}/remove",
+        "admin.handler_remove": f"/admin/handlers/{handler}/remove",
+        "admin.value_list": "/admin/values",
+        "admin.value_create": "/admin/values",
+        "admin.value_edit": f"/admin/values/{value}",
+        "admin.value_update": f"/admin/values/{value}",
+        "admin.value_active": f"/admin/values/{value}/active",
+        "admin.value_move": f"/admin/values/{value}/move",
+        "admin.behaviour_create": f"/admin/values/{value}/behaviours",
+        "admin.behaviour_edit": f"/admin/behaviours/{behaviour}",
+        "admin.behaviour_update": f"/admin/behaviours/{behaviour}",
+        "admin.behaviour_active": f"/admin/behaviours/{behaviour}/active",
+        "admin.behaviour_move": f"/admin/behaviours/{behaviour}/move",
+        "admin.deadlines": "/admin/deadlines",
+        "admin.user_list": "/admin/users",
+        "admin.user_new": "/admin/users/new",
+        "admin.user_create": "/admin/users/new",
+        "admin.user_edit": f"/admin/users/{user_by_email('bo@example.se').id}",
+        "admin.user_update": f"/admin/users/{user_by_email('bo@example.se').id}",
+        # The admin's own account: refused (nobody deactivates themselves), so the
+        # table's other requests find everyone active (tests/web/test_admin_people.py).
+        "admin.user_active": f"/admin/users/{user_by_email('admin@example.se').id}/active",
+        "admin.user_import": "/admin/users/import",
+        "admin.user_import_upload": "/admin/users/import",
+        "admin.user_import_preview": "/admin/users/import/none",
+        "admin.user_import_apply": "/admin/users/import/none",
+        "admin.deadlines_update": "/admin/deadlines",
         "report.new": "/report",
         "report.follow_up": "/report/follow-up",
         "report.mailbox": "/report/mailbox",
@@ -262,6 +371,12 @@ def _request(  # noqa: PLR0913 - one argument per kind of thing a route names
             "api.post_report_message": f"/api/v1/reports/{case}/messages",
             "api.acknowledge_report": f"/api/v1/reports/{case}/acknowledge",
             "api.close_report": f"/api/v1/reports/{case}/close",
+            "api.admin_list_users": "/api/v1/admin/users",
+            "api.admin_create_user": "/api/v1/admin/users",
+            "api.admin_update_user": f"/api/v1/admin/users/{user_by_email('bo@example.se').id}",
+            "api.admin_list_units": "/api/v1/admin/units",
+            "api.admin_create_unit": "/api/v1/admin/units",
+            "api.admin_update_unit": "/api/v1/admin/units/IT",
         }
         bodies = {
             "api.create_idea": NEW_IDEA,
@@ -275,6 +390,10 @@ def _request(  # noqa: PLR0913 - one argument per kind of thing a route names
             "api.delegate": {"email": "bo@example.se"},
             "api.adopt": {"unit": "IT"},
             "api.close_report": {"outcome": "unfounded"},
+            "api.admin_create_user": {"email": "ny@example.se", "name": "Ny Person"},
+            "api.admin_update_user": {"name": "Bo Bergström"},
+            "api.admin_create_unit": {"code": "NY-API", "name": "Ny enhet"},
+            "api.admin_update_unit": {"name": "IT-avdelningen"},
         }
         return client.open(
             paths[endpoint], method=method, headers=headers, json=bodies.get(endpoint)
@@ -283,6 +402,13 @@ def _request(  # noqa: PLR0913 - one argument per kind of thing a route names
         "health.healthz": "/healthz",
         "auth.login": "/login",
         "auth.logout": "/logout",
+        "auth.forgot_password": "/password/forgot",
+        "auth.reset_password": "/password/reset/not-a-token",
+        "auth.local_login": "/login/local",
+        "sso.start": "/login/sso",
+        "sso.callback": "/login/sso/callback?code=c&state=s",
+        "sso.key": "/login/key",
+        "sso.new_key": "/login/key/new",
         "main.home": "/",
         "main.set_language": "/language",
         "main.my_items": "/me/items",
@@ -315,6 +441,9 @@ def _request(  # noqa: PLR0913 - one argument per kind of thing a route names
         return client.get(paths[endpoint])
     forms = {
         "auth.login": {"email": "nobody@example.se", "password": "wrong password"},
+        "auth.forgot_password": {"email": "nobody@example.se"},
+        "auth.reset_password": {"password": "ett långt nytt lösenord", "confirm": "x"},
+        "auth.local_login": {"email": "nobody@example.se", "password": "wrong password"},
         "main.set_language": {"lang": "sv"},
         "main.settings": {"digest_frequency": "weekly"},
         "report.new": {"what": "Något allvarligt"},
@@ -335,6 +464,37 @@ def _request(  # noqa: PLR0913 - one argument per kind of thing a route names
         "triage.delegate": {"email": "bo@example.se"},
         "admin.category_create": {"name": f"Kategori {role}-{idea}"},
         "admin.category_update": {f"c{category}-owner_unit": "IT", f"c{category}-active": "y"},
+        "admin.handler_designate": {"email": "admin@example.se"},
+        "admin.handler_remove": {"role": "employee"},
+        "admin.unit_create": {"code": f"NY-{role}-{idea}", "name": "Ny enhet"},
+        "admin.unit_update": {"code": "IT", "name": "IT-enheten", "parent": "SBF"},
+        "admin.unit_manager": {"manager": "itchef@example.se"},
+        "admin.value_create": {"name": f"Vi {role} {idea}"},
+        "admin.value_update": {"name": "Vi är öppna"},
+        "admin.value_active": {"active": "0"},
+        "admin.value_move": {"direction": "down"},
+        "admin.behaviour_create": {"text": f"ny {role} {idea}"},
+        "admin.behaviour_update": {"text": "ärliga"},
+        "admin.behaviour_active": {"active": "0"},
+        "admin.behaviour_move": {"direction": "down"},
+        "admin.user_create": {
+            "email": f"ny-{role}-{idea}@example.se",
+            "name": "Ny Person",
+            "unit": "IT",
+            "role": "employee",
+        },
+        "admin.user_update": {
+            "email": "bo@example.se",
+            "name": "Bo Berg",
+            "unit": "VOO",
+            "role": "employee",
+        },
+        "admin.deadlines_update": {
+            "first_answer": "14",
+            "decision": "60",
+            "evaluation": "182",
+            "reminder": "3",
+        },
         "ideas.new": NEW_IDEA,
         "ideas.comment": {"body": "Bra!"},
         "ideas.change_status": {"status": "acknowledged"},

@@ -50,9 +50,7 @@ def test_create_rename_and_move_a_unit(client, auth, org):
     assert response.status_code == 302
     unit = unit_by_code("VOO-N")
     assert (unit.name, unit.parent.code, unit.active) == ("Hemtjänst norr", "VOO", True)
-    twin = auth.post(
-        "/admin/units", {"code": "VOO-N", "name": "Igen"}, token_from="/admin/units"
-    )
+    twin = auth.post("/admin/units", {"code": "VOO-N", "name": "Igen"}, token_from="/admin/units")
     assert twin.status_code == 400
     assert "Det finns redan en enhet med koden VOO-N." in twin.get_data(as_text=True)
 
