@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from flask import abort, flash, request
 from flask_babel import gettext as _
@@ -43,17 +44,32 @@ def paginate_ids(ids: Select, rows: Callable[[list[int]], list], **kwargs):
 
 
 def attempt(
-    action: Callable[[], object], *, form: FlaskForm | None = None, success: str | None = None
+    action: Callable[[], object],
+    *,
+    form: FlaskForm | None = None,
+    success: str | Callable[[Any], str] | None = None,
 ) -> bool:
     """Run one service call at the request edge: commit (and say ``success``) when it
     passes; when the rules refuse, roll back and show why, next to ``form``'s field."""
+    return outcome(action, form=form, success=success)[0]
+
+
+def outcome(
+    action: Callable[[], Any],
+    *,
+    form: FlaskForm | None = None,
+    success: str | Callable[[Any], str] | None = None,
+) -> tuple[bool, Any]:
+    """``attempt``, with what the action returned: ``(True, result)``, or ``(False,
+    None)`` when refused. ``success`` may be a function of the result (a new row's
+    name, say), called after the commit."""
     try:
-        action()
+        result = action()
     except DomainError as err:
         db.session.rollback()
         show_domain_error(form, err)
-        return False
+        return False, None
     db.session.commit()
     if success:
-        flash(success, "success")
-    return True
+        flash(success(result) if callable(success) else success, "success")
+    return True, result

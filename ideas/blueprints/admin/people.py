@@ -20,7 +20,7 @@ from ideas.forms.people import ImportForm, PeopleFilterForm, PersonForm
 from ideas.models import ROLES, PeopleImport, Role, User
 from ideas.services import people, people_import, units
 from ideas.services.errors import DomainError
-from ideas.web import page_arg, show_domain_error
+from ideas.web import attempt, outcome, page_arg, show_domain_error
 
 PER_PAGE = 50
 IMPORT_MAX_BYTES = 5 * 1024 * 1024  # 50,000 people at 100 bytes a line
@@ -79,6 +79,15 @@ def _person_page(form: PersonForm, person: User | None, code: int = 200):
     ), code
 
 
+def _person_fields(form: PersonForm) -> dict:
+    return {
+        "email": form.email.data,
+        "name": form.name.data,
+        "unit": form.unit.data or None,
+        "role": form.role.data,
+    }
+
+
 @bp.get("/users/new")
 def user_new():
     form = PersonForm(formdata=None)
@@ -91,27 +100,16 @@ def user_create():
     form = PersonForm()
     form.unit.choices = _unit_choices("")
     if form.validate_on_submit():
-        try:
-            person = people.create_person(
-                current_user,
-                email=form.email.data,
-                name=form.name.data,
-                unit=form.unit.data or None,
-                role=form.role.data,
-            )
-        except DomainError as err:
-            db.session.rollback()
-            show_domain_error(form, err)
-        else:
-            db.session.commit()
-            flash(
-                _(
-                    "%(name)s has an account. They log in with single sign-on, or choose "
-                    "a password with “Forgot your password?” on the login page.",
-                    name=person.name,
-                ),
-                "success",
-            )
+        done, person = outcome(
+            lambda: people.create_person(current_user, **_person_fields(form)),
+            form=form,
+            success=lambda p: _(
+                "%(name)s has an account. They log in with single sign-on, or choose "
+                "a password with “Forgot your password?” on the login page.",
+                name=p.name,
+            ),
+        )
+        if done:
             return redirect(url_for("admin.user_edit", user_id=person.id))
     return _person_page(form, None, 400)
 
@@ -132,23 +130,12 @@ def user_edit(user_id: int):
 def user_update(user_id: int):
     person = _person(user_id)
     form = PersonForm()
-    if form.validate_on_submit():
-        try:
-            people.update_person(
-                current_user,
-                person,
-                email=form.email.data,
-                name=form.name.data,
-                unit=form.unit.data or None,
-                role=form.role.data,
-            )
-        except DomainError as err:
-            db.session.rollback()
-            show_domain_error(form, err)
-        else:
-            db.session.commit()
-            flash(_("%(name)s is saved.", name=person.name), "success")
-            return redirect(url_for("admin.user_edit", user_id=person.id))
+    if form.validate_on_submit() and attempt(
+        lambda: people.update_person(current_user, person, **_person_fields(form)),
+        form=form,
+        success=lambda p: _("%(name)s is saved.", name=p.name),
+    ):
+        return redirect(url_for("admin.user_edit", user_id=person.id))
     return _person_page(form, _person(user_id), 400)
 
 

@@ -12,7 +12,7 @@ from ideas.forms.values import ActiveForm, BehaviourForm, MoveForm, ValueForm
 from ideas.models import Behaviour, Value
 from ideas.services import values
 from ideas.services.errors import DomainError
-from ideas.web import show_domain_error
+from ideas.web import attempt, outcome
 
 
 def _value(value_id: int) -> Value:
@@ -36,20 +36,15 @@ def value_list():
 def value_create():
     form = ValueForm()
     if form.validate_on_submit():
-        try:
-            value = values.create_value(current_user, form.name.data)
-        except DomainError as err:
-            db.session.rollback()
-            show_domain_error(form, err)
-        else:
-            db.session.commit()
-            flash(
-                _(
-                    "The value %(name)s is added, last in the order. Give it its behaviours.",
-                    name=value.name,
-                ),
-                "success",
-            )
+        done, value = outcome(
+            lambda: values.create_value(current_user, form.name.data),
+            form=form,
+            success=lambda v: _(
+                "The value %(name)s is added, last in the order. Give it its behaviours.",
+                name=v.name,
+            ),
+        )
+        if done:
             return redirect(url_for("admin.value_edit", value_id=value.id))
     return _list_page(form, 400)
 
@@ -74,16 +69,12 @@ def value_edit(value_id: int):
 def value_update(value_id: int):
     value = _value(value_id)
     form = ValueForm()
-    if form.validate_on_submit():
-        try:
-            values.update_value(current_user, value, name=form.name.data)
-        except DomainError as err:
-            db.session.rollback()
-            show_domain_error(form, err)
-        else:
-            db.session.commit()
-            flash(_("The value %(name)s is saved.", name=value.name), "success")
-            return redirect(url_for("admin.value_edit", value_id=value.id))
+    if form.validate_on_submit() and attempt(
+        lambda: values.update_value(current_user, value, name=form.name.data),
+        form=form,
+        success=lambda v: _("The value %(name)s is saved.", name=v.name),
+    ):
+        return redirect(url_for("admin.value_edit", value_id=value.id))
     return _edit_page(_value(value_id), form=form, code=400)
 
 
@@ -130,21 +121,14 @@ def behaviour_create(value_id: int):
     value = _value(value_id)
     form = BehaviourForm()
     if form.validate_on_submit():
-        try:
-            behaviour = values.create_behaviour(current_user, value, form.text.data)
-        except DomainError as err:
-            db.session.rollback()
-            show_domain_error(form, err)
-        else:
-            db.session.commit()
-            flash(
-                _(
-                    "The behaviour “%(text)s” is added to %(name)s.",
-                    text=behaviour.text,
-                    name=value.name,
-                ),
-                "success",
-            )
+        done, behaviour = outcome(
+            lambda: values.create_behaviour(current_user, value, form.text.data),
+            form=form,
+            success=lambda b: _(
+                "The behaviour “%(text)s” is added to %(name)s.", text=b.text, name=value.name
+            ),
+        )
+        if done:
             return redirect(
                 url_for("admin.value_edit", value_id=value.id) + f"#behaviour-{behaviour.id}"
             )
@@ -166,19 +150,14 @@ def behaviour_edit(behaviour_id: int):
 def behaviour_update(behaviour_id: int):
     behaviour = _behaviour(behaviour_id)
     form = BehaviourForm()
-    if form.validate_on_submit():
-        try:
-            values.update_behaviour(current_user, behaviour, text=form.text.data)
-        except DomainError as err:
-            db.session.rollback()
-            show_domain_error(form, err)
-        else:
-            db.session.commit()
-            flash(_("The behaviour “%(text)s” is saved.", text=behaviour.text), "success")
-            return redirect(
-                url_for("admin.value_edit", value_id=behaviour.value_id)
-                + f"#behaviour-{behaviour.id}"
-            )
+    if form.validate_on_submit() and attempt(
+        lambda: values.update_behaviour(current_user, behaviour, text=form.text.data),
+        form=form,
+        success=lambda b: _("The behaviour “%(text)s” is saved.", text=b.text),
+    ):
+        return redirect(
+            url_for("admin.value_edit", value_id=behaviour.value_id) + f"#behaviour-{behaviour.id}"
+        )
     return _behaviour_page(_behaviour(behaviour_id), form=form, code=400)
 
 
