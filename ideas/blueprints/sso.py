@@ -38,7 +38,7 @@ from ideas.models import Role
 from ideas.security import public, safe_next_url
 from ideas.services import reports, sso
 from ideas.services.errors import DomainError
-from ideas.web import show_domain_error
+from ideas.web import attempt
 
 bp = Blueprint("sso", __name__)
 log = logging.getLogger(__name__)
@@ -206,21 +206,16 @@ def key():
         return redirect(next_url)
     existing = sso.handler_key(current_user)
     form = KeyPassphraseForm() if existing is not None else NewKeyPassphraseForm()
-    if form.validate_on_submit():
-        try:
-            if existing is not None:
-                private = sso.open_key(current_user, form.passphrase.data)
-            else:
-                private = sso.set_key_passphrase(
-                    current_user, form.passphrase.data, form.confirm.data
-                )
-            _open_session(private)
-        except DomainError as err:
-            db.session.rollback()
-            show_domain_error(form, err)
+
+    def open_it() -> None:
+        if existing is not None:
+            private = sso.open_key(current_user, form.passphrase.data)
         else:
-            db.session.commit()
-            return redirect(next_url)
+            private = sso.set_key_passphrase(current_user, form.passphrase.data, form.confirm.data)
+        _open_session(private)
+
+    if form.validate_on_submit() and attempt(open_it, form=form):
+        return redirect(next_url)
     status = 400 if form.errors else 200
     return render_template(
         "sso/key.html",
@@ -236,16 +231,12 @@ def new_key():
     """A forgotten key passphrase: a new key pair under a new passphrase."""
     _handlers_only()
     form = ReplaceKeyForm()
-    if form.validate_on_submit():
-        try:
-            private = sso.replace_key_with_passphrase(
-                current_user, form.passphrase.data, form.confirm.data
-            )
-            _open_session(private)
-        except DomainError as err:
-            db.session.rollback()
-            show_domain_error(form, err)
-        else:
-            db.session.commit()
-            return redirect(url_for("cases.inbox"))
+
+    def replace_it() -> None:
+        _open_session(
+            sso.replace_key_with_passphrase(current_user, form.passphrase.data, form.confirm.data)
+        )
+
+    if form.validate_on_submit() and attempt(replace_it, form=form):
+        return redirect(url_for("cases.inbox"))
     return render_template("sso/new_key.html", form=form), 400 if form.errors else 200

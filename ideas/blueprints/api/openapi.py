@@ -361,16 +361,7 @@ def _list_parameters(per_page: int) -> list[dict]:
         _query("status", "Only items in this status.", STATUS),
         _query("value", "Only items serving this value (its name).", {"type": "string"}),
         _query("unit", "Only items of this unit (its code).", {"type": "string"}),
-        _query(
-            "page",
-            "Page number, from 1.",
-            {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
-        ),
-        _query(
-            "per_page",
-            "Items per page.",
-            {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": per_page},
-        ),
+        *_paging(per_page, "Items per page."),
     ]
 
 
@@ -420,7 +411,7 @@ REPORT_ID = {"name": "report_id", "in": "path", "required": True, "schema": {"ty
 ON_CASE = ("Forbidden", "NotFound")
 
 
-def _paging(per_page: int) -> list[dict]:
+def _paging(per_page: int, rows: str = "Rows per page.") -> list[dict]:
     return [
         _query(
             "page",
@@ -429,7 +420,7 @@ def _paging(per_page: int) -> list[dict]:
         ),
         _query(
             "per_page",
-            "Rows per page.",
+            rows,
             {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": per_page},
         ),
     ]
