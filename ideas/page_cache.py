@@ -1,28 +1,47 @@
-"""Pages served from Redis while nothing they show has changed.
+"""Pages served from Redis while nothing they show has changed, and conditional
+requests (``ETag``, ``304 Not Modified``) on the same promise.
 
 The pages people reload all day (the idea list and search, an idea's page, the
 manager's inbox, the dashboard) are stored in Redis once rendered, for the session
-they were rendered for, and served from there while the data is as it was.
+they were rendered for, and served from there while the data they show is as it was.
 
 Why nobody sees a page older than the data:
 
-- ``data_version`` holds one number. Every transaction that writes anything a page
-  can show (every table but the worker's own bookkeeping, ``_IGNORED``) adds one to
-  it, in that same transaction, when it commits: the new number becomes visible
-  exactly when the change does, on every process and machine.
-- A request reads the number first, before anything its page shows, and a page is
-  stored with the number its request read. A stored page is served only to a request
-  that reads the same number: nothing has been committed since it was rendered.
+- ``page_versions`` holds one number per *scope*: ``item:<id>`` (an item and what
+  hangs on it: supports, comments, history, follows), ``list:<n>`` (the lists, in
+  ``SHARDS`` shards by item id), ``user:<id>`` (what only that person's pages show:
+  their session epoch, language), and ``all`` (everything else: units, values,
+  people's names, settings, reports, and any bulk statement). Every transaction that
+  writes what a page can show adds one to the scopes it touched, in that same
+  transaction, when it commits (``_note_flush`` and ``_note_statement`` collect them,
+  ``_bump`` writes them): the new numbers become visible exactly when the change does,
+  on every process and machine. A change to an item moves its own scope and its
+  list's shard, and nothing else; no row is moved by every writing transaction.
+- A page names the scopes it shows (``scopes_of``): an item's page its item; a list,
+  the inbox, the dashboard and the bank every list shard; every page ``all``, ``db``
+  and the viewer's own ``user:<id>``. A request reads those numbers first, before
+  anything its page shows, and a page is stored with the stamp (a hash of them) its
+  request read. A stored page is served only to a request that reads the same stamp:
+  nothing it shows has been committed since it was rendered.
 - Invalidation writes nothing to Redis. Redis down, restarted or emptied only means
-  pages are rendered again; it can never make an old page look current.
+  pages are rendered again; it can never make an old page look current. The row
+  ``db`` is random and never moves: a database made again has other stamps.
 - A page is stored for the session state it embeds (the user, the CSRF token in its
   forms, the chosen language) and its URL; never a page with a flash message, an
   error, or anything but HTML; never the reporting channel or the case pages.
-- Entries expire after ``PAGE_CACHE_SECONDS`` (60 s), so what changes with the clock
-  alone (a deadline passing) shows within a minute.
+- Entries expire after ``PAGE_CACHE_SECONDS`` (60 s), and the stamp changes with the
+  clock as often, so what changes with the clock alone (a deadline passing) shows
+  within a minute.
+
+Conditional requests rest on the same stamp. A page (whether or not Redis is there)
+and the API's reading endpoints answer with an ``ETag`` made of the stamp, the URL
+and who asks (the session's state for a page, the token's owner for the API); a
+request that sends it back in ``If-None-Match`` while the stamp is unchanged gets
+``304 Not Modified`` without the page being rendered. For the API the 304 comes after
+the token is checked, so a revoked token never gets one.
 
 Without ``IDEAS_PAGE_CACHE_URL`` (by default the broker's URL when that is Redis)
-nothing is cached: the embedded default renders every page.
+nothing is stored: the embedded default renders every page (and still answers 304).
 """
 
 from __future__ import annotations
@@ -33,29 +52,35 @@ import logging
 import os
 import threading
 import time
-from itertools import chain
+from collections.abc import Iterable
 
 from flask import Flask, Response, current_app, g, request, session
 from flask_sqlalchemy.session import Session  # the app's sessions, not a library's
-from sqlalchemy import event, update
+from sqlalchemy import event, inspect
+from sqlalchemy.dialects import postgresql, sqlite
 
+from ideas import clock
 from ideas.extensions import db
-from ideas.models import DataVersion
+from ideas.models import PageVersion
 
 log = logging.getLogger(__name__)
 
-CACHED_ENDPOINTS = frozenset(
-    {
-        "ideas.index",
-        "ideas.detail",
-        "concerns.index",
-        "concerns.detail",
-        "triage.inbox",
-        "dashboard.index",
-        "bank.index",
-    }
+SHARDS = 32  # list scopes: writers to different items rarely share one
+GENERATION, EVERYTHING = "db", "all"
+LISTS = tuple(f"list:{n}" for n in range(SHARDS))
+
+# What each page shows. An item page: its item (``item_id`` in the URL).
+ITEM_PAGES = frozenset({"ideas.detail", "concerns.detail"})
+LIST_PAGES = frozenset(
+    {"ideas.index", "concerns.index", "triage.inbox", "dashboard.index", "bank.index"}
 )
-# Tables no cached page shows: the worker's bookkeeping. Writing them changes nothing.
+CACHED_ENDPOINTS = ITEM_PAGES | LIST_PAGES
+API_ITEM = frozenset({"api.get_idea", "api.get_concern", "api.list_comments"})
+API_LIST = frozenset({"api.list_ideas", "api.list_concerns", "api.inbox", "api.get_stats"})
+API_ORG = frozenset({"api.list_values", "api.list_units"})
+
+# Tables no cached page shows: the worker's bookkeeping, and what is private to the
+# request that writes it. Writing them changes nothing.
 _IGNORED = frozenset(
     {
         "outbox",
@@ -65,75 +90,101 @@ _IGNORED = frozenset(
         "followup_sessions",
         "key_sessions",
         "idempotency_keys",
-        "data_version",
+        "page_versions",
+        "api_tokens",
+        "password_resets",
+        "people_imports",
+        "admin_audit",
     }
 )
-_WROTE = "ideas.page_cache.wrote"
-_READ_VERSION = "SELECT value FROM data_version WHERE id = 1"
+# A person's columns that only their own pages show (or none at all).
+_OWN_COLUMNS = frozenset(
+    {
+        "password_hash",
+        "locale",
+        "digest_frequency",
+        "session_epoch",
+        "last_login_at",
+        "oidc_subject",
+        "email",
+    }
+)
+_SCOPES = "ideas.page_cache.scopes"
 _REDIS_BACKOFF_SECONDS = 5.0
 
 
-# --- the data version: written with every change ----------------------------------------------
+def item_scopes(item_id: int) -> tuple[str, str]:
+    """What a change to an item makes stale: its own pages, and its list's shard."""
+    return f"item:{item_id}", LISTS[item_id % SHARDS]
 
 
-class _VersionReader:
-    """The data version, read on a connection of this thread's own, in autocommit: one
-    round trip a request (a pooled connection would cost a ping, a rollback and more).
-
-    It is read before the request's session begins, so what the session reads after it
-    is at least this new (a later snapshot, on PostgreSQL and on SQLite alike)."""
-
-    def __init__(self):
-        self.local = threading.local()
-
-    def read(self) -> int | None:
-        connection = getattr(self.local, "connection", None)
-        if connection is not None and self.local.pid != os.getpid():
-            connection = None  # made before a fork: the parent's
-        for attempt in (1, 2):
-            if connection is None:
-                connection = self._connect()
-            try:
-                cursor = connection.cursor()
-                cursor.execute(_READ_VERSION)
-                row = cursor.fetchone()
-                cursor.close()
-                return None if row is None else int(row[0])
-            except Exception:
-                self.local.connection = connection = None  # reconnect once
-                if attempt == 2:
-                    raise
+def scopes_of(endpoint: str | None, view_args: dict | None, user_id=None) -> list[str] | None:
+    """The scopes a page or API answer shows; None when it is not stamped at all."""
+    if endpoint in ITEM_PAGES or endpoint in API_ITEM:
+        shown = [f"item:{int((view_args or {})['item_id'])}"]
+    elif endpoint in LIST_PAGES or endpoint in API_LIST:
+        shown = list(LISTS)
+    elif endpoint in API_ORG:
+        shown = []
+    else:
         return None
-
-    def _connect(self):
-        engine = db.engine
-        args, kwargs = engine.dialect.create_connect_args(engine.url)
-        connection = engine.dialect.connect(*args, **kwargs)
-        if engine.dialect.name == "sqlite":
-            connection.isolation_level = None
-        else:
-            connection.autocommit = True
-        self.local.connection, self.local.pid = connection, os.getpid()
-        return connection
+    own = [f"user:{user_id}"] if user_id is not None else []
+    return [GENERATION, EVERYTHING, *own, *shown]
 
 
-_reader = _VersionReader()
+# --- the versions: moved with every change ------------------------------------------------------
 
 
-def current_version() -> int | None:
-    return _reader.read()
+def _scopes_of_object(obj, change: str) -> Iterable[str]:
+    """What a new, changed or deleted object makes stale (``change``: new, dirty, deleted)."""
+    table = getattr(obj, "__tablename__", None)
+    if table is None or table in _IGNORED:
+        return ()
+    if table == "items":
+        found = [*item_scopes(obj.id)]
+        for other in (obj.merged_into_id, obj.adopted_from_id):  # shown on the other's page
+            if other is not None:
+                found += item_scopes(other)
+        return found
+    item_id = getattr(obj, "item_id", None)
+    if table in ("supports", "comments", "item_history", "follows") and item_id is not None:
+        return item_scopes(item_id)
+    if table == "users" and change == "dirty":
+        changed = {a.key for a in inspect(obj).attrs if a.history.has_changes()}
+        if changed <= _OWN_COLUMNS:
+            return (f"user:{obj.id}",)
+        return (f"user:{obj.id}", EVERYTHING)
+    return (EVERYTHING,)
+
+
+def _noted(session) -> set[str]:
+    return session.info.setdefault(_SCOPES, set())
+
+
+@event.listens_for(Session, "before_flush")
+def _note_changes(session, flush_context, instances):
+    # Before the flush, while each change's history is there to read.
+    found = _noted(session)
+    for obj in session.dirty:
+        if session.is_modified(obj):
+            found.update(_scopes_of_object(obj, "dirty"))
+    for obj in session.deleted:
+        found.update(_scopes_of_object(obj, "deleted"))
 
 
 @event.listens_for(Session, "after_flush")
-def _note_flush(session, flush_context):
-    for obj in chain(session.new, session.dirty, session.deleted):
-        if getattr(obj, "__tablename__", None) not in _IGNORED:
-            session.info[_WROTE] = True
-            return
+def _note_new(session, flush_context):
+    # After it, when new rows have their ids.
+    found = _noted(session)
+    for obj in session.new:
+        found.update(_scopes_of_object(obj, "new"))
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _note_statement(state):
+    """A statement that writes without objects (``update(...)``, ``delete(...)``, text)
+    names no rows we can see: unless its table is one no page shows, it makes every
+    page stale."""
     if state.is_select:
         return
     statement = state.statement
@@ -142,7 +193,7 @@ def _note_statement(state):
         return
     if table is None and str(statement).lstrip()[:6].upper() == "SELECT":
         return  # text("SELECT ...")
-    state.session.info[_WROTE] = True
+    _noted(state.session).add(EVERYTHING)
 
 
 @event.listens_for(Session, "before_commit")
@@ -152,17 +203,94 @@ def _bump(session):
         return
     if session.new or session.dirty or session.deleted:
         session.flush()
-    if session.info.pop(_WROTE, False):
-        table = DataVersion.__table__
-        session.connection().execute(
-            update(table).where(table.c.id == 1).values(value=table.c.value + 1)
-        )
+    scopes = session.info.pop(_SCOPES, None)
+    if not scopes:
+        return
+    connection = session.connection()
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    table = PageVersion.__table__
+    # One statement, the scopes in one order: two writers never wait on each other
+    # crosswise (no deadlock), and each waits only while the other commits.
+    stmt = dialect.insert(table).values([{"scope": s, "version": 1} for s in sorted(scopes)])
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c.scope], set_={"version": table.c.version + 1}
+    )
+    connection.execute(stmt)
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget(session):
     if not session.in_nested_transaction():
-        session.info.pop(_WROTE, None)
+        session.info.pop(_SCOPES, None)
+
+
+class _VersionReader:
+    """The versions of some scopes, read on a connection of this thread's own, in
+    autocommit: one round trip a request (a pooled connection would cost a ping, a
+    rollback and more).
+
+    They are read before the request's session begins, so what the session reads after
+    it is at least this new (a later snapshot, on PostgreSQL and on SQLite alike)."""
+
+    def __init__(self):
+        self.local = threading.local()
+
+    def read(self, scopes: list[str]) -> dict[str, int]:
+        connection = getattr(self.local, "connection", None)
+        if connection is not None and self.local.pid != os.getpid():
+            connection = None  # made before a fork: the parent's
+        for attempt in (1, 2):
+            if connection is None:
+                connection = self._connect()
+            try:
+                cursor = connection.cursor()
+                if self.local.postgres:
+                    cursor.execute(
+                        "SELECT scope, version FROM page_versions WHERE scope = ANY(%s)",
+                        (scopes,),
+                    )
+                else:
+                    marks = ", ".join("?" * len(scopes))
+                    cursor.execute(
+                        f"SELECT scope, version FROM page_versions WHERE scope IN ({marks})",  # noqa: S608 - only placeholders
+                        scopes,
+                    )
+                rows = cursor.fetchall()
+                cursor.close()
+                return dict(rows)
+            except Exception:
+                self.local.connection = connection = None  # reconnect once
+                if attempt == 2:
+                    raise
+        return {}
+
+    def _connect(self):
+        engine = db.engine
+        args, kwargs = engine.dialect.create_connect_args(engine.url)
+        connection = engine.dialect.connect(*args, **kwargs)
+        self.local.postgres = engine.dialect.name == "postgresql"
+        if self.local.postgres:
+            connection.autocommit = True
+        else:
+            connection.isolation_level = None
+            connection.execute("PRAGMA busy_timeout=5000")
+        self.local.connection, self.local.pid = connection, os.getpid()
+        return connection
+
+
+_reader = _VersionReader()
+
+
+def stamp(scopes: list[str]) -> str | None:
+    """A hash of the scopes' versions as committed now, and of the clock's minute (what
+    changes with the clock alone); None when the versions cannot be read (a database
+    from before them)."""
+    versions = _reader.read(scopes)
+    if GENERATION not in versions:
+        return None
+    window = int(clock.now().timestamp()) // int(current_app.config["PAGE_CACHE_SECONDS"])
+    blob = json.dumps([window, [versions.get(s, 0) for s in scopes]]).encode()
+    return hashlib.sha256(blob).hexdigest()[:32]
 
 
 # --- the cache ----------------------------------------------------------------------------------
@@ -211,41 +339,71 @@ def _key() -> str | None:
     env = request.environ  # the URL as it came (werkzeug's request.url costs more)
     url = [env["wsgi.url_scheme"], env.get("HTTP_HOST", ""), env.get("SCRIPT_NAME", "")]
     url += [env.get("PATH_INFO", ""), env.get("QUERY_STRING", "")]
+    url.append(env.get("HTTP_ACCEPT_LANGUAGE", ""))  # the language, when none is chosen
     blob = json.dumps([url, state], sort_keys=True, default=str).encode()
     return "ideas:page:" + hashlib.sha256(blob).hexdigest()
+
+
+def _etag(*parts: str) -> str:
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+
+
+def _not_modified(etag: str) -> Response:
+    response = Response(status=304)
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.headers["X-Page-Cache"] = "not-modified"
+    return response
+
+
+def _read_stamp(scopes: list[str] | None) -> str | None:
+    if scopes is None:
+        return None
+    try:
+        return stamp(scopes)
+    except Exception as exc:  # the database is away: the page itself will say so (503)
+        log.warning("page versions unreadable, page not from the cache: %s", exc)
+        return None
 
 
 def _serve_cached():
     if request.method != "GET" or request.endpoint not in CACHED_ENDPOINTS:
         return None
-    cache = _cache()
     key = _key()
-    if cache is None or key is None:
+    if key is None:
         return None
-    # First, before anything the page shows: the page is as new as this number says.
-    try:
-        version = current_version()
-    except Exception as exc:  # the database is away: the page itself will say so (503)
-        log.warning("data version unreadable, page not from the cache: %s", exc)
+    # First, before anything the page shows: the page is as new as this stamp says.
+    # The session names its user as "id:epoch" (models.User.get_id).
+    user_id = str(session["_user_id"]).partition(":")[0]
+    scopes = scopes_of(request.endpoint, request.view_args, user_id)
+    page_stamp = _read_stamp(scopes)
+    if page_stamp is None:
         return None
-    if version is None:
-        return None
-    g.page_cache_version = version
-    stored = cache.get(key)
+    g.page_stamp = page_stamp
+    etag = _etag(key, page_stamp)
+    if etag in request.if_none_match:
+        del g.page_stamp
+        return _not_modified(etag)
+    cache = _cache()
+    stored = cache.get(key) if cache is not None else None
     if stored is None:
         return None
     head, _sep, body = stored.partition(b"\n\n")
-    stored_version, _sep, content_type = head.decode().partition("\n")
-    if int(stored_version) != version:
+    stored_stamp, _sep, content_type = head.decode().partition("\n")
+    if stored_stamp != page_stamp:
         return None
-    del g.page_cache_version  # served, not stored again
-    return Response(body, content_type=content_type)
+    del g.page_stamp  # served, not stored again
+    response = Response(body, content_type=content_type)
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.headers["X-Page-Cache"] = "hit"
+    return response
 
 
 def _store(response: Response) -> Response:
-    version = g.pop("page_cache_version", None)
+    page_stamp = g.pop("page_stamp", None)
     if (
-        version is None
+        page_stamp is None
         or response.status_code != 200
         or response.direct_passthrough
         or response.mimetype != "text/html"
@@ -253,21 +411,73 @@ def _store(response: Response) -> Response:
     ):
         return response
     key = _key()  # the session as the page left it: the CSRF token its forms carry
+    if key is None:
+        return response
+    response.set_etag(_etag(key, page_stamp))
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.headers["X-Page-Cache"] = "miss"
     cache = _cache()
-    if key is not None and cache is not None:
-        head = f"{version}\n{response.content_type}\n\n".encode()
-        cache.put(key, head + response.get_data())
+    if cache is not None:
+        cache.put(key, f"{page_stamp}\n{response.content_type}\n\n".encode() + response.get_data())
+    return response
+
+
+# --- the API: conditional requests --------------------------------------------------------------
+
+
+def _api_read_stamp():
+    """Before the token is checked, like a page's stamp before the login: the answer
+    is at least as new as this."""
+    endpoint = request.endpoint
+    if request.method == "GET" and (
+        endpoint in API_ITEM or endpoint in API_LIST or endpoint in API_ORG
+    ):
+        g.api_stamp = _read_stamp(scopes_of(endpoint, request.view_args))
+
+
+def _api_etag() -> str | None:
+    page_stamp = g.get("api_stamp")
+    user = g.get("api_user")
+    if page_stamp is None or user is None:
+        return None
+    env = request.environ
+    language = env.get("HTTP_ACCEPT_LANGUAGE", "")
+    return _etag(
+        env.get("PATH_INFO", ""), env.get("QUERY_STRING", ""), language, str(user.id), page_stamp
+    )
+
+
+def _api_not_modified():
+    """After the token is checked: the caller's own answer, unchanged since they got it."""
+    etag = _api_etag()
+    if etag is not None and etag in request.if_none_match:
+        g.api_stamp = None
+        return _not_modified(etag)
+    return None
+
+
+def _api_tag(response: Response) -> Response:
+    etag = _api_etag() if response.status_code == 200 and response.is_json else None
+    if etag is not None:
+        response.set_etag(etag)
+        response.headers["Cache-Control"] = "private, no-cache"
+        response.vary.add("Authorization")
     return response
 
 
 def init_app(app: Flask) -> None:
-    """Cache pages when ``PAGE_CACHE_URL`` names a Redis server. Registered after the
-    rate limits and before the login check: a stored page is only ever one this
-    session was allowed to see, and nothing it showed has changed since."""
+    """Cache pages when ``PAGE_CACHE_URL`` names a Redis server, and stamp the pages and
+    the API's answers for conditional requests. Registered after the rate limits and
+    before the login check: a stored page (or a 304) is only ever one this session was
+    allowed to see, and nothing it showed has changed since. Called after the
+    blueprints are registered, so that the API's 304 comes after its token check."""
     url = app.config.get("PAGE_CACHE_URL")
     if url:
         app.extensions["ideas.page_cache"] = PageCache(
             str(url), int(app.config["PAGE_CACHE_SECONDS"])
         )
     app.before_request(_serve_cached)
+    app.before_request(_api_read_stamp)
+    app.before_request_funcs.setdefault("api", []).append(_api_not_modified)
     app.after_request(_store)
+    app.after_request_funcs.setdefault("api", []).append(_api_tag)

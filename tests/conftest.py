@@ -71,7 +71,7 @@ def app(tmp_path_factory):
             # Real Redis where the environment has it (CI), the embedded transport else.
             "BROKER_URL": TEST_BROKER_URL or f"sqla+sqlite:///{instance / 'broker.sqlite3'}",
             "SERVER_NAME": None,
-            # Each test rolls its transaction back: numbers of data_version come
+            # Each test rolls its transaction back: the numbers of page_versions come
             # again, which a real database never does. tests/web/test_page_cache.py
             # tests the cache on commits of its own.
             "PAGE_CACHE_URL": None,
@@ -89,7 +89,7 @@ def app(tmp_path_factory):
 
 def _delete_everything() -> None:
     """Empty every table the tests write (the migration's values stay)."""
-    keep = {"values", "behaviours", "alembic_version", "site_secrets", "data_version"}
+    keep = {"values", "behaviours", "alembic_version", "site_secrets", "page_versions"}
     with db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             names = ", ".join(

@@ -43,12 +43,12 @@ from ideas.models.reports import (
 from ideas.models.values import DEFAULT_VALUES, Behaviour, Value
 from ideas.models.work import (
     Category,
-    DataVersion,
     DeadlineNotice,
     DigestDelivery,
     Email,
     IdempotencyKey,
     OutboxMessage,
+    PageVersion,
 )
 
 __all__ = [
@@ -68,8 +68,8 @@ __all__ = [
     "SiteSecret",
     "DIGEST_FREQUENCIES",
     "Category",
-    "DataVersion",
     "DeadlineNotice",
+    "PageVersion",
     "DigestDelivery",
     "DigestFrequency",
     "Email",

@@ -125,12 +125,16 @@ class IdempotencyKey(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)
 
 
-class DataVersion(db.Model):
-    """One row: a number that changes in every transaction that changes what a cached
-    page shows (``ideas/page_cache.py``), in that same transaction. It starts at a
-    random number, so that a database made again never repeats its predecessor's."""
+class PageVersion(db.Model):
+    """How many times what a stored page shows has changed, one row per scope
+    (``ideas/page_cache.py``): ``item:<id>`` (an item and what hangs on it), ``list:<n>``
+    (the lists, in shards by item id), ``user:<id>`` (what only that person's own pages
+    show), ``all`` (everything else: the organisation, its values, people's names).
+    Moved in the same transaction as the change. The row ``db`` holds a random number
+    made with the database and never changed: a database made again never repeats its
+    predecessor's versions, whose pages may still be in Redis."""
 
-    __tablename__ = "data_version"
+    __tablename__ = "page_versions"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    value: Mapped[int] = mapped_column(BigInteger)
+    scope: Mapped[str] = mapped_column(String(40), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)

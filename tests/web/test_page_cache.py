@@ -16,9 +16,9 @@ import threading
 import pytest
 from sqlalchemy import event, select
 
-from ideas import create_app
+from ideas import create_app, page_cache
 from ideas.extensions import db
-from ideas.models import Item, Status
+from ideas.models import Item, PageVersion, Status
 from ideas.services import items, routing
 from tests import factories
 from tests.conftest import CSRF_RE, TEST_DATABASE_URL, Auth, IsolatedClient
@@ -332,3 +332,174 @@ def test_a_database_that_is_away_gets_a_503_not_a_500(site, tmp_path):
     assert "Traceback" not in response.get_data(as_text=True)
     with down.app_context():
         db.engine.dispose()
+
+
+# --- invalidation by what a page shows --------------------------------------------------------
+
+
+def _second_idea(app) -> int:
+    """Another idea, committed: a page of its own, in its own scope."""
+    with app.app_context():
+        from ideas.models import User
+
+        bo = db.session.scalar(select(User).where(User.email == "bo@example.se"))
+        idea = items.submit_idea(
+            bo,
+            title="Cykelställ vid stadshuset",
+            description="Det finns inga platser för cyklar.",
+            unit="VOO",
+            values=["Vi vill"],
+        )
+        db.session.commit()
+        return idea.id
+
+
+def _versions(app) -> dict[str, int]:
+    with app.app_context():
+        return dict(db.session.execute(select(PageVersion.scope, PageVersion.version)).all())
+
+
+def test_a_change_to_one_idea_leaves_the_pages_of_others_stored(site):
+    one, two = site["one"], site["two"]
+    other = _second_idea(one)
+    anna = _browser(one, "anna@example.se")
+    bo = _browser(two, "bo@example.se")
+    url, other_url = f"/ideas/{site['idea']}", f"/ideas/{other}"
+    for page in (url, other_url, "/ideas"):
+        _page(one, anna, page)
+
+    before = _page(one, anna, url)[0]
+    bo.post(f"{other_url}/support", token_from=other_url)  # the other idea only
+
+    assert _page(one, anna, url) == (before, 0)  # still the stored page
+    page, n = _page(one, anna, other_url)
+    assert n > 0 and _supports(page) == "1"
+    assert _page(one, anna, "/ideas")[1] > 0  # the list shows the count: rendered again
+
+
+def test_a_write_moves_only_the_versions_of_what_it_changed(site):
+    """No row is moved by every writing transaction: a comment moves its idea's scope
+    and its list's shard, nothing else, and a login elsewhere moves only that person's."""
+    one = site["one"]
+    url = f"/ideas/{site['idea']}"
+    bo = _browser(one, "bo@example.se")
+    before = _versions(one)
+    bo.post(f"{url}/comments", {"body": "En rad till."}, token_from=url)
+    after = _versions(one)
+    moved = {scope for scope in after if after[scope] != before.get(scope)}
+    assert moved == set(page_cache.item_scopes(site["idea"]))
+
+    anna = _browser(one, "anna@example.se")
+    _page(one, anna, url)
+    before = _versions(one)
+    _browser(one, "chef@example.se")  # Carl logs in: his last login is recorded
+    after = _versions(one)
+    with one.app_context():
+        from ideas.models import User
+
+        carl = db.session.scalar(select(User).where(User.email == "chef@example.se"))
+        carl_scope = f"user:{carl.id}"
+    assert {s for s in after if after[s] != before.get(s)} <= {carl_scope}
+    assert _page(one, anna, url)[1] == 0  # Anna's page is still the stored one
+
+
+def test_a_change_to_the_organisation_makes_every_page_stale(site):
+    """A unit renamed shows on every page that names it: nothing stored survives it."""
+    one = site["one"]
+    url = f"/ideas/{site['idea']}"
+    anna = _browser(one, "anna@example.se")
+    _page(one, anna, url)
+    assert _page(one, anna, url)[1] == 0
+    with site["two"].app_context():
+        from ideas.models import Unit
+
+        unit = db.session.scalar(select(Unit).where(Unit.code == "VOO"))
+        old, unit.name = unit.name, "Vård och omsorg i hemmet"
+        db.session.commit()
+    try:
+        page, n = _page(one, anna, url)
+        assert n > 0 and "Vård och omsorg i hemmet" in page
+    finally:
+        with site["two"].app_context():
+            db.session.scalar(select(Unit).where(Unit.code == "VOO")).name = old
+            db.session.commit()
+
+
+# --- conditional requests -----------------------------------------------------------------------
+
+
+def test_a_page_not_changed_since_is_answered_304_without_rendering(site):
+    one, two = site["one"], site["two"]
+    url = f"/ideas/{site['idea']}"
+    anna = _browser(one, "anna@example.se")
+    _page(one, anna, url)
+    first = anna.client.get(url)
+    etag = first.headers["ETag"]
+    assert first.headers["Cache-Control"] == "private, no-cache"
+
+    with Queries(one) as queries:
+        again = anna.client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.get_data() == b""
+    assert queries.n == 0
+
+    # Another session's page of the same URL is its own: Bo's tag is not Anna's.
+    bo = _browser(one, "bo@example.se")
+    assert bo.client.get(url, headers={"If-None-Match": etag}).status_code == 200
+
+    # A comment, on the other instance: the old tag no longer holds.
+    _browser(two, "bo@example.se").post(f"{url}/comments", {"body": "Ny."}, token_from=url)
+    fresh = anna.client.get(url, headers={"If-None-Match": etag})
+    assert fresh.status_code == 200
+    assert fresh.headers["ETag"] != etag
+
+
+def test_conditional_requests_without_redis(site, tmp_path):
+    """The embedded default stores no page, and still answers 304 while nothing changed."""
+    app = _make_app(site["one"].config["DATABASE_URL"], tmp_path, cache_url=None)
+    anna = _browser(app, "anna@example.se")
+    url = f"/ideas/{site['idea']}"
+    anna.client.get(url)
+    first = anna.client.get(url)
+    assert first.status_code == 200 and first.headers["X-Page-Cache"] == "miss"
+    again = anna.client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_the_api_answers_304_to_its_caller_only(site):
+    one, two = site["one"], site["two"]
+    with one.app_context():
+        from ideas.models import User
+        from ideas.services import accounts
+
+        anna = db.session.scalar(select(User).where(User.email == "anna@example.se"))
+        bo = db.session.scalar(select(User).where(User.email == "bo@example.se"))
+        tokens = {
+            "anna": accounts.create_api_token(anna, "etag"),
+            "bo": accounts.create_api_token(bo, "etag"),
+        }
+        db.session.commit()
+    client = one.test_client()
+
+    def get(url: str, who: str, etag: str | None = None):
+        headers = {"Authorization": f"Bearer {tokens[who]}"}
+        if etag:
+            headers["If-None-Match"] = etag
+        return client.get(url, headers=headers)
+
+    for url in (f"/api/v1/ideas/{site['idea']}", "/api/v1/ideas"):
+        first = get(url, "anna")
+        assert first.status_code == 200 and "Authorization" in first.headers["Vary"]
+        etag = first.headers["ETag"]
+        assert get(url, "anna", etag).status_code == 304
+        assert get(url, "bo", etag).status_code == 200  # another caller: another answer
+        revoked = client.get(url, headers={"If-None-Match": etag})  # no token at all
+        assert revoked.status_code == 401
+        two.test_client().post(
+            f"/api/v1/ideas/{site['idea']}/comments",
+            json={"body": f"Kommentar via API ({url})."},
+            headers={"Authorization": f"Bearer {tokens['bo']}"},
+        )
+        changed = get(url, "anna", etag)
+        assert changed.status_code == 200 and changed.headers["ETag"] != etag
