@@ -163,13 +163,14 @@ def new():
             show_domain_error(form, err)
         else:
             item_id = item.id  # read before the commit expires it
-            db.session.commit()
-            flash(
+            # Also before it: the language is chosen from the user, whom it expires.
+            thanks = (
                 _("Thank you! Your idea has been submitted.")
                 if kind == Kind.IDEA
-                else _("Thank you! Your concern has been submitted."),
-                "success",
+                else _("Thank you! Your concern has been submitted.")
             )
+            db.session.commit()
+            flash(thanks, "success")
             return redirect(url_for(f"{request.blueprint}.detail", item_id=item_id))
     elif request.method == "GET" and current_user.unit_id is not None:
         form.unit.data = current_user.unit.code

@@ -29,8 +29,9 @@ def _days(name: str) -> timedelta:
 
 def start(item: Item) -> None:
     """Set the first-answer and decision deadlines of a new item."""
-    item.first_answer_due = item.created_at + _days("DEADLINE_FIRST_ANSWER_DAYS")
-    item.decision_due = item.created_at + _days("DEADLINE_DECISION_DAYS")
+    days = org_settings.all_deadline_days()  # one query for both
+    item.first_answer_due = item.created_at + timedelta(days=days["DEADLINE_FIRST_ANSWER_DAYS"])
+    item.decision_due = item.created_at + timedelta(days=days["DEADLINE_DECISION_DAYS"])
 
 
 def on_transition(item: Item, old: Status, new: Status, at: datetime) -> None:
