@@ -1,4 +1,4 @@
-"""The application as production serves it, plus one trivial route for the ceiling:
+"""The application as production serves it, plus one trivial route, the in-app ping:
 ``/bench/ping`` answers "ok" through the same app, middleware and server
 configuration, without touching the database or the broker."""
 
