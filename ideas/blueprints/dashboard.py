@@ -94,7 +94,7 @@ def index():
         stats=numbers,
         charts=_charts(numbers) if numbers is not None else None,
         errors=errors,
-        units=stats.selectable_units(current_user),
+        units=stats.selectable_units(current_user, numbers.scope if numbers else None),
         args=request.args,
         export_args=_filter_args(),
         whole_organisation=current_user.role == Role.ADMIN,

@@ -28,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
+from ideas.blueprints.triage import unit_choices, unit_field
 from ideas.errors import json_error
 from ideas.extensions import db
 from ideas.forms import (
@@ -189,10 +190,10 @@ def triage_forms(item: Item, manage: bool) -> dict:
     """The manager's forms on an item's page: forward, merge, delegate; and, for anyone,
     adopt an implemented idea ("vi vill också")."""
     forms: dict = {}
-    units = [SelectChoice(u.code, u.name) for u in _units()]
+    units = unit_choices()
     if manage and not is_only_driver(current_user, item):
         forms["forward"] = ForwardForm(formdata=None)
-        forms["forward"].unit.choices = units
+        unit_field(forms["forward"].unit, units)
         forms["merge"] = MergeForm(formdata=None)
         forms["delegate"] = DelegateForm(formdata=None)
     if item.kind == Kind.IDEA and item.status in ("implemented", "evaluated"):

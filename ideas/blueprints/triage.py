@@ -7,8 +7,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup, escape
 from sqlalchemy import exists, select
-from wtforms.fields.choices import SelectChoice
+from wtforms.widgets import Select, html_params
 
 from ideas import clock
 from ideas.extensions import db
@@ -41,8 +42,40 @@ def _filters() -> triage.InboxFilters:
     )
 
 
-def _units() -> list[Unit]:
-    return list(db.session.scalars(select(Unit).order_by(Unit.name)))
+def unit_choices() -> list[tuple[str, str]]:
+    """Every unit as ``(code, name)``, by name: the choices of a unit select. Rows,
+    not ORM objects: the list has hundreds of units, and a page shows it whole."""
+    return [
+        tuple(row) for row in db.session.execute(select(Unit.code, Unit.name).order_by(Unit.name))
+    ]
+
+
+class UnitSelect(Select):
+    """WTForms' select widget for a list of ``(code, name)`` choices, writing the
+    options in one pass: with every unit in the list, WTForms' generic rendering
+    (a choice object and attribute formatting per option) cost more than the rest
+    of the page."""
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("id", field.id)
+        for flag in self.validation_attrs:
+            if flag not in kwargs and getattr(field.flags, flag, False):
+                kwargs[flag] = True
+        chosen = field.data
+        options = "".join(
+            f'<option {"selected " if code == chosen else ""}value="{escape(code)}">'
+            f"{escape(name)}</option>"
+            for code, name in field.choices
+        )
+        attrs = html_params(name=field.name, **kwargs)
+        return Markup(f"<select {attrs}>{options}</select>")  # noqa: S704 (escaped above)
+
+
+def unit_field(field, choices: list[tuple[str, str]]):
+    """Give a form's unit select its choices and the quick widget."""
+    field.choices = choices
+    field.widget = UnitSelect()
+    return field
 
 
 @bp.get("/inbox")
@@ -51,9 +84,10 @@ def inbox(form: BulkForm | None = None, code: int = 200):
         abort(403)
     filters = _filters()
     per_page = current_app.config["PER_PAGE"] * 2
-    counts = triage.inbox_counts(current_user, filters)
+    scope = triage.whose(current_user)
+    counts = triage.inbox_counts(current_user, filters, scope=scope)
     page = paginate_ids(
-        triage.inbox_query(current_user, filters, ids_only=True),
+        triage.inbox_query(current_user, filters, ids_only=True, scope=scope),
         item_service.list_rows,
         page=page_arg(),
         per_page=per_page,
@@ -61,9 +95,9 @@ def inbox(form: BulkForm | None = None, code: int = 200):
         count=False,
     )
     page.total = counts["total"]  # counted once, with the rest of the counts
-    units = _units()
+    units = unit_choices()
     form = form or BulkForm(formdata=None)
-    form.unit.choices = [SelectChoice("", "—")] + [SelectChoice(u.code, u.name) for u in units]
+    unit_field(form.unit, [("", "—"), *units])
     rows = [(item, item.next_deadline) for item in page.items]
     return render_template(
         "triage/inbox.html",
@@ -86,7 +120,7 @@ def bulk():
     if not _may_triage():
         abort(403)
     form = BulkForm()
-    form.unit.choices = [SelectChoice(u.code, u.name) for u in _units()]
+    form.unit.choices = unit_choices()
     if not form.validate_on_submit():
         abort(400)
     ids = [i for i in form.ids.data or [] if isinstance(i, int)]
@@ -136,7 +170,7 @@ def _item_action(item_id: int, form, action, *, success: str, missing: str):
 @bp.post("/items/<int:item_id>/forward")
 def forward(item_id: int):
     form = ForwardForm()
-    form.unit.choices = [SelectChoice(u.code, u.name) for u in _units()]
+    form.unit.choices = unit_choices()
     return _item_action(
         item_id,
         form,

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     CheckConstraint,
     Column,
+    Computed,
     ForeignKey,
     Index,
     Numeric,
@@ -85,6 +86,13 @@ ALLOWED_TRANSITIONS: dict[Status, frozenset[Status]] = {
 }
 # Statuses after which no decision is pending any more.
 _FINAL = frozenset({"accepted", "declined", "forwarded", "duplicate", "implemented", "evaluated"})
+# ``Item.next_due`` as PostgreSQL computes it (LEAST skips NULLs).
+NEXT_DUE_SQL = (
+    "LEAST(CASE WHEN answered_at IS NULL THEN first_answer_due END, "
+    "CASE WHEN decided_at IS NULL AND status NOT IN ('accepted', 'declined', 'forwarded', "
+    "'duplicate', 'implemented', 'evaluated') THEN decision_due END, "
+    "CASE WHEN evaluated_at IS NULL THEN evaluation_due END)"
+)
 # A move to these statuses must say why.
 REASON_REQUIRED = frozenset({Status.ACCEPTED, Status.DECLINED, Status.FORWARDED, Status.DUPLICATE})
 
@@ -133,6 +141,12 @@ class Item(db.Model):
     implemented_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     evaluation_due: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     evaluated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The nearest deadline not kept yet (``next_deadline``, in SQL), computed by the
+    # database from the row itself, so no write can leave it behind: the inbox sorts
+    # and counts on it. Migration 0017 has each dialect's expression.
+    next_due: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, Computed(NEXT_DUE_SQL, persisted=True), deferred=True
+    )
     # Concerns: the submitter's name is shown only to the manager who has it, and a
     # concern about one's own manager goes one level above that manager.
     confidential: Mapped[bool] = mapped_column(default=False, server_default=false())

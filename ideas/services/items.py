@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, delete, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ideas import clock
 from ideas.extensions import db
@@ -419,17 +420,20 @@ def managed_units(user_ids):
     return managed.union_all(select(child.id).join(managed, child.parent_id == managed.c.id))
 
 
-def concerns_visible_to(user: User):
+def concerns_visible_to(user: User, managed: Sequence[int] | None = None):
     """A condition on Item: the concerns ``user`` may see (see permissions.can_view_item):
-    their own, those they have, and those handled in the units they manage or below."""
-    managed = select(Unit.id).where(Unit.manager_id == user.id).cte(recursive=True)
-    child = aliased(Unit)
-    managed = managed.union_all(select(child.id).join(managed, child.parent_id == managed.c.id))
+    their own, those they have, and those handled in the units they manage or below.
+    ``managed``: the ids of those units, when the caller has read them already."""
+    if managed is None:
+        tree = select(Unit.id).where(Unit.manager_id == user.id).cte(recursive=True)
+        child = aliased(Unit)
+        tree = tree.union_all(select(child.id).join(tree, child.parent_id == tree.c.id))
+        managed = select(tree.c.id)
     return or_(
         Item.author_id == user.id,
         Item.assignee_id == user.id,
         Item.driver_id == user.id,
-        Item.handling_unit_id.in_(select(managed.c.id)),
+        Item.handling_unit_id.in_(managed),
     )
 
 
@@ -492,23 +496,48 @@ def list_rows(ids: Sequence[int]) -> list[Item]:
 
 
 def load_item(item_id: int) -> Item | None:
-    """An item with everything its page shows, in a fixed number of queries."""
-    return db.session.scalar(
-        select(Item)
-        .where(Item.id == item_id)
-        .options(
-            joinedload(Item.unit),
-            joinedload(Item.author),
-            joinedload(Item.assignee),
-            joinedload(Item.driver),
-            joinedload(Item.merged_into),
-            joinedload(Item.adopted_from),
-            selectinload(Item.values),
-            joinedload(Item.category),
-            selectinload(Item.history).joinedload(HistoryEntry.actor),
-            selectinload(Item.comments).joinedload(Comment.author),
+    """An item with everything its page shows, in a fixed number of small queries:
+    the item with its unit, category and values; its history and comments; then every
+    person the page names (submitter, assignee, driver, actors, commenters) at once,
+    and the items it links to. One wide join of them all cost more to plan than to
+    run."""
+    item = (
+        db.session.scalars(
+            select(Item)
+            .where(Item.id == item_id)
+            .options(
+                joinedload(Item.unit),
+                joinedload(Item.category),
+                joinedload(Item.values),
+                selectinload(Item.history),
+                selectinload(Item.comments),
+            )
         )
+        .unique()
+        .one_or_none()
     )
+    if item is None:
+        return None
+    rows = [*item.history, *item.comments]
+    ids = {item.author_id, item.assignee_id, item.driver_id}
+    ids.update(row.actor_id if isinstance(row, HistoryEntry) else row.author_id for row in rows)
+    ids.discard(None)
+    people = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+    for name in ("author", "assignee", "driver"):
+        set_committed_value(item, name, people.get(getattr(item, f"{name}_id")))
+    for entry in item.history:
+        set_committed_value(entry, "actor", people.get(entry.actor_id))
+    for comment in item.comments:
+        set_committed_value(comment, "author", people.get(comment.author_id))
+    linked = {i for i in (item.merged_into_id, item.adopted_from_id) if i is not None}
+    found = (
+        {i.id: i for i in db.session.scalars(select(Item).where(Item.id.in_(linked)))}
+        if linked
+        else {}
+    )
+    set_committed_value(item, "merged_into", found.get(item.merged_into_id))
+    set_committed_value(item, "adopted_from", found.get(item.adopted_from_id))
+    return item
 
 
 def spread_of(item: Item) -> list[Item]:

@@ -153,10 +153,26 @@ class Scope:
             return None
         return _subtree(select(Unit.id).where(Unit.manager_id == self.viewer.id))
 
+    @cached_property
+    def unit_ids(self) -> tuple[int, ...] | None:
+        """The ids of the units in scope (None: all), read once: every query of the
+        dashboard names them instead of walking the unit tree again."""
+        units = self.units
+        return None if units is None else tuple(db.session.scalars(select(units.c.id)))
+
+    @cached_property
+    def managed_ids(self) -> tuple[int, ...]:
+        """The ids of the units the viewer manages and those below (whose concerns
+        the viewer may see); the scope's own when no unit narrows it."""
+        if self.unit is None and self.viewer.role != Role.ADMIN:
+            return self.unit_ids or ()
+        tree = _subtree(select(Unit.id).where(Unit.manager_id == self.viewer.id))
+        return tuple(db.session.scalars(select(tree.c.id)))
+
     def in_units(self, item) -> ColumnElement[bool]:
         """``item`` (Item or an alias of it) belongs to a unit in scope."""
-        units = self.units
-        return true() if units is None else item.unit_id.in_(select(units.c.id))
+        ids = self.unit_ids
+        return true() if ids is None else item.unit_id.in_(ids)
 
     def in_period(self, item) -> ColumnElement[bool]:
         """``item`` was created within the period (UTC days, both ends included)."""
@@ -171,7 +187,9 @@ class Scope:
         """Concerns only where the viewer may see them, unless an admin is looking."""
         if self.viewer.role == Role.ADMIN:
             return true()
-        return or_(Item.kind != Kind.CONCERN.value, concerns_visible_to(self.viewer))
+        return or_(
+            Item.kind != Kind.CONCERN.value, concerns_visible_to(self.viewer, self.managed_ids)
+        )
 
     def items(self) -> ColumnElement[bool]:
         """The condition on ``Item`` for every item counted."""
@@ -199,14 +217,17 @@ def resolve_scope(user: User, filters: Filters | None = None) -> Scope:
     return Scope(user, unit, filters.date_from, filters.date_to)
 
 
-def selectable_units(user: User) -> list[Unit]:
-    """The units ``user`` may narrow the dashboard to, by name (for the filter)."""
+def selectable_units(user: User, scope: Scope | None = None) -> list[Unit]:
+    """The units ``user`` may narrow the dashboard to, by name (for the filter).
+    ``scope``: the dashboard's, when the caller has one (its unit tree is read then)."""
     if not can_view_stats(user):
         return []
-    units = Scope(user).units
+    ids = scope.managed_ids if scope is not None else Scope(user).unit_ids
+    if user.role == Role.ADMIN:
+        ids = None
     stmt = select(Unit).order_by(Unit.name, Unit.code)
-    if units is not None:
-        stmt = stmt.where(Unit.id.in_(select(units.c.id)))
+    if ids is not None:
+        stmt = stmt.where(Unit.id.in_(ids))
     return list(db.session.scalars(stmt))
 
 
@@ -407,6 +428,22 @@ def _median_days(scope: Scope, end) -> Select:
 
 
 def _medians(scope: Scope) -> tuple[float | None, float | None]:
+    if _dialect() == "postgresql":
+        # percentile_cont(0.5) is the same median (the middle value, or the mean of
+        # the middle two), both in one pass over the items instead of two sorts.
+        answer = _days_between(Item.created_at, Item.answered_at)
+        decision = _days_between(Item.created_at, Item.decided_at)
+        row = db.session.execute(
+            select(
+                func.percentile_cont(0.5)
+                .within_group(answer)
+                .filter(Item.answered_at.is_not(None)),
+                func.percentile_cont(0.5)
+                .within_group(decision)
+                .filter(Item.decided_at.is_not(None)),
+            ).where(scope.items())
+        ).one()
+        return tuple(None if v is None else round(float(v), 1) for v in row)
     row = db.session.execute(
         select(
             _median_days(scope, Item.answered_at).scalar_subquery(),
