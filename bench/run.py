@@ -446,6 +446,25 @@ def fingerprint(url: str) -> dict:
     return out
 
 
+def schema_behind(url: str) -> str | None:
+    """Why the bench database's schema is not the code's (a migration not applied), or
+    None: the run measures the code as it is, on the schema it expects."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    heads = set(ScriptDirectory.from_config(config).get_heads())
+    with psycopg.connect(url) as conn:
+        at = {r[0] for r in conn.execute("SELECT version_num FROM alembic_version")}
+    if at == heads:
+        return None
+    return (
+        f"the bench database is at revision {', '.join(sorted(at))}, the code at "
+        f"{', '.join(sorted(heads))}: IDEAS_DATABASE_URL={url} .venv/bin/ideas db upgrade"
+    )
+
+
 def api_token(email: str) -> str:
     """A fresh personal API token of ``email`` (deleted again by cleanup)."""
     from ideas import create_app
@@ -1281,6 +1300,9 @@ def main() -> None:
     if f["items"] < 1000:
         raise SystemExit("the bench database is empty: run bench/load.py first")
     log(f"data: {f['items']} items, {f['users']} users; idea page #{f['idea_page']}")
+    behind = schema_behind(url)
+    if behind:
+        raise SystemExit(behind)
     logdir = Path(tempfile.mkdtemp(prefix="ideas-bench-"))
     ports = {name: free_port() for name in ("cached", "nocache", "minimal", "smtp")}
     servers = {name: f"http://127.0.0.1:{ports[name]}" for name in ("cached", "nocache", "minimal")}
