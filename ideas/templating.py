@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app
-from flask_babel import format_date, format_datetime, get_locale
+from datetime import datetime
+
+from flask import Flask, current_app, g
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, to_user_timezone
 
 from ideas.markdown import render_markdown
 from ideas.models import STATUS_LABELS, Status
@@ -14,14 +16,37 @@ def item_path(item) -> str:
     return f"/{'concerns' if item.kind == 'concern' else 'ideas'}/{item.id}"
 
 
+def date_filter(moment) -> str:
+    """A date in the reader's language and time zone ("7 dec. 2026"). A list shows
+    many rows of the same days: each day is formatted once a request (or task)."""
+    if not moment:
+        return ""
+    day = to_user_timezone(moment).date() if isinstance(moment, datetime) else moment
+    memo = g.setdefault("ideas.dates", {})
+    key = (str(get_locale()), day)
+    if key not in memo:
+        memo[key] = format_date(day, "medium")
+    return memo[key]
+
+
+def status_label(status: str) -> str:
+    """A status in words, in the reader's language (looked up once a request)."""
+    memo = g.setdefault("ideas.status_labels", {})
+    key = (str(get_locale()), status)
+    if key not in memo:
+        memo[key] = str(STATUS_LABELS[Status(status)])
+    return memo[key]
+
+
 VISION = "I Ljungby kommun formar vi framtiden tillsammans, 35 000 invånare år 2035"
 
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["datetime"] = lambda d: format_datetime(d, "short") if d else ""
-    app.jinja_env.filters["date"] = lambda d: format_date(d, "medium") if d else ""
-    app.jinja_env.filters["status_label"] = lambda s: str(STATUS_LABELS[Status(s)])
+    app.jinja_env.filters["date"] = date_filter
+    app.jinja_env.filters["number"] = format_decimal  # 1 000 in Swedish, 1,000 in English
+    app.jinja_env.filters["status_label"] = status_label
     app.jinja_env.globals["item_path"] = item_path
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

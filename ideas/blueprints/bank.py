@@ -17,11 +17,12 @@ from flask_login import current_user
 from sqlalchemy import Select, select
 
 from ideas.extensions import db
-from ideas.models import Category, Item, Kind, Status, Unit, Value
+from ideas.models import Category, Item, Kind, Status, Unit
 from ideas.services import items as item_service
-from ideas.services.items import IdeaFilters, idea_list_query
-from ideas.services.search import MAX_QUERY, apply_search
-from ideas.web import attempt, page_arg
+from ideas.services.items import NEWEST, IdeaFilters, filter_choices, idea_list_query, ranked
+from ideas.services.paging import page_of
+from ideas.services.search import MAX_QUERY, relevance
+from ideas.web import attempt, page_arg, select_options
 
 bp = Blueprint("bank", __name__, url_prefix="/bank")
 
@@ -47,17 +48,22 @@ class Spread:
     unit_name: str
 
 
-def bank_query(filters: BankFilters) -> Select:
-    """Implemented and evaluated ideas matching the filters, most recently implemented
-    first (most relevant first when searching), with what an entry shows loaded up
-    front (as ``idea_list_query`` does for the idea list)."""
+def bank_query(filters: BankFilters, *, by_relevance: bool = False) -> Select:
+    """The ids of the implemented and evaluated ideas matching the filters, most
+    recently implemented first (most relevant first, ``by_relevance``, when searching);
+    ``list_rows`` loads the rows of a page (as for the idea list)."""
     stmt = idea_list_query(
-        IdeaFilters(kind=Kind.IDEA.value, value=filters.value, unit=filters.unit)
+        IdeaFilters(kind=Kind.IDEA.value, value=filters.value, unit=filters.unit, q=filters.q),
+        ids_only=True,
+        order=NEWEST,
     ).where(Item.status.in_(IN_THE_BANK))
     if filters.category:
         stmt = stmt.where(Item.category.has(Category.name == filters.category))
-    stmt = stmt.order_by(None).order_by(Item.implemented_at.desc().nulls_last(), Item.id.desc())
-    return apply_search(stmt, filters.q) if filters.q else stmt
+    score = relevance(filters.q) if by_relevance else None
+    if score is not None:
+        return stmt.order_by(None).order_by(score.desc(), Item.id.desc())
+    # Read in this order from an index (migration 0016), however many ideas are done.
+    return stmt.order_by(None).order_by(Item.implemented_at.desc().nulls_last(), Item.id.desc())
 
 
 def spread_of_page(ids: list[int]) -> dict[int, list[Spread]]:
@@ -80,17 +86,14 @@ def spread_of_page(ids: list[int]) -> dict[int, list[Spread]]:
     return dict(spread)
 
 
-def _choices() -> tuple[list[Value], list[Unit], list[Category]]:
-    values = db.session.scalars(
-        select(Value).where(Value.active.is_(True)).order_by(Value.position)
-    )
-    units = db.session.scalars(select(Unit).order_by(Unit.name))
+def _choices() -> tuple[list, list, list[Category]]:
+    values, units = filter_choices()
     # Old ideas keep a category that is no longer offered: it still finds them.
     categories = db.session.scalars(select(Category).order_by(Category.name))
-    return list(values), list(units), list(categories)
+    return values, units, list(categories)
 
 
-def _filters(values: list[Value], units: list[Unit], categories: list[Category]) -> BankFilters:
+def _filters(values: list, units: list, categories: list[Category]) -> BankFilters:
     """The query arguments, or a clear 400 naming what is wrong (as on the idea list)."""
     filters = BankFilters(
         q=request.args.get("q", "").strip(),
@@ -113,21 +116,25 @@ def _filters(values: list[Value], units: list[Unit], categories: list[Category])
 def index():
     values, units, categories = _choices()
     filters = _filters(values, units, categories)
-    page = db.paginate(
-        bank_query(filters),
+    by_relevance, total = ranked(bank_query(filters), filters.q)
+    page = page_of(
+        bank_query(filters, by_relevance=by_relevance),
+        item_service.place_rows,
         page=page_arg(),
         per_page=current_app.config["PER_PAGE"],
-        error_out=False,
+        total=total,
     )
+    own_unit = current_user.unit.code if current_user.unit is not None else ""
     return render_template(
         "bank/index.html",
         page=page,
         filters=filters,
         values=values,
-        units=units,
+        unit_options=select_options(units, filters.unit),
+        adopt_unit_options=select_options(units, own_unit),
         categories=categories,
         spread=spread_of_page([item.id for item in page.items]),
-        own_unit=current_user.unit.code if current_user.unit is not None else "",
+        own_unit=own_unit,
         format_decimal=format_decimal,
     )
 

@@ -57,7 +57,7 @@ from ideas.services import categories
 from ideas.services import items as item_service
 from ideas.services import units as unit_service
 from ideas.services.errors import DomainError
-from ideas.services.items import IdeaFilters, idea_list_query, load_item
+from ideas.services.items import IdeaFilters, filter_choices, idea_list_page, load_item
 from ideas.services.permissions import (
     can_manage_item,
     can_view_item,
@@ -66,7 +66,7 @@ from ideas.services.permissions import (
 )
 from ideas.services.search import MAX_QUERY
 from ideas.services.similar import significant_words, similar_ideas
-from ideas.web import attempt, page_arg, paginate_ids, show_domain_error
+from ideas.web import attempt, page_arg, select_options, show_domain_error
 
 bp = Blueprint("ideas", __name__, url_prefix="/ideas")
 KINDS = {"ideas": Kind.IDEA, "concerns": Kind.CONCERN}
@@ -105,17 +105,16 @@ def index():
         abort(400, description=_("The search text can be at most %(n)d characters.", n=MAX_QUERY))
     if filters.status and filters.status not in STATUSES:
         abort(400, description=_("Unknown status: %(status)s.", status=filters.status))
-    values, units = _values(), _units()
+    values, units = filter_choices()
     if filters.value and filters.value not in {v.name for v in values}:
         abort(400, description=_("Unknown value: %(names)s.", names=filters.value))
     if filters.unit and filters.unit not in {u.code for u in units}:
         abort(400, description=_("Unknown unit: %(code)s.", code=filters.unit))
-    page = paginate_ids(
-        idea_list_query(filters, ids_only=True),
-        item_service.list_rows,
+    page = idea_list_page(
+        filters,
         page=page_arg(),
         per_page=current_app.config["PER_PAGE"],
-        error_out=False,
+        rows=item_service.place_rows,  # a list row names nobody
     )
     return render_template(
         "ideas/index.html",
@@ -123,8 +122,8 @@ def index():
         page=page,
         filters=filters,
         values=values,
-        units=units,
-        statuses=[(s, STATUS_LABELS[Status(s)]) for s in STATUSES],
+        unit_options=select_options(units, filters.unit),
+        statuses=[(s, str(STATUS_LABELS[Status(s)])) for s in STATUSES],
     )
 
 

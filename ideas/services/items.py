@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, delete, exists, or_, select
+from sqlalchemy import REAL, Select, cast, delete, exists, literal, or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -33,9 +33,18 @@ from ideas.models import (
 from ideas.models.items import BENEFIT_MAX, COMMENT_MAX, DESCRIPTION_MAX, REASON_MAX, TITLE_MAX
 from ideas.services import categories, deadlines, outbox
 from ideas.services.errors import DomainError, NotAllowed
+from ideas.services.paging import (
+    COUNT_LIMIT,
+    UNCOUNTED,
+    Page,
+    Uncounted,
+    bounded_total,
+    page_after,
+    page_of,
+)
 from ideas.services.permissions import can_manage_item, can_view_item, is_only_driver
 from ideas.services.routing import ROUTE_TASK
-from ideas.services.search import apply_search
+from ideas.services.search import matching, relevance
 from ideas.services.units import require_active_unit
 
 # Ideas that are still open for support.
@@ -437,32 +446,43 @@ def concerns_visible_to(user: User, managed: Sequence[int] | None = None):
     )
 
 
-# What a list row shows, loaded up front: a fixed number of queries per page.
-LIST_ROW = (
+# What a list row shows, loaded up front: a fixed number of queries per page. The
+# people are the API's and the inbox's; a web list of ideas names nobody (``people``).
+_PERSON = (User.id, User.name, User.email, User.active)
+LIST_ROW_PLACES = (
     joinedload(Item.unit),
-    joinedload(Item.author),
-    joinedload(Item.assignee),
-    joinedload(Item.driver),
     joinedload(Item.category),
     selectinload(Item.values),
 )
+LIST_ROW = (
+    *LIST_ROW_PLACES,
+    joinedload(Item.author).load_only(*_PERSON),
+    joinedload(Item.assignee).load_only(*_PERSON),
+    joinedload(Item.driver).load_only(*_PERSON),
+)
+
+# A search is ranked by relevance when it has at most this many matches (as many as
+# a list counts); a commoner word lists its matches newest first: ranking means
+# reading every match, 25,000 rows for a word in a quarter of all items.
+RANKED_UP_TO = COUNT_LIMIT
+RowLoader = Callable[[Sequence[int]], list[Item]]
+NEWEST, RELEVANCE = "new", "rank"
+LIST_ORDERS = (NEWEST, RELEVANCE)
 
 
-def idea_list_query(filters: IdeaFilters, *, ids_only: bool = False) -> Select:
-    """All items of a kind matching the filters, newest first (or by relevance when
-    searching), with what a list row shows loaded up front. Concerns are limited to
-    those ``filters.viewer`` may see.
+def _searching(filters: IdeaFilters) -> bool:
+    return bool(filters.q) and relevance(filters.q) is not None
 
-    ``ids_only``: the ids alone, in the same order, for paging first and loading only
-    the rows of the page afterwards (``list_rows``): a deep page or a search with
-    thousands of matches then joins 20 rows, not every row it skips."""
-    stmt = (
-        select(Item.id if ids_only else Item)
-        .where(Item.kind == filters.kind)
-        .order_by(Item.created_at.desc(), Item.id.desc())
-    )
-    if not ids_only:
-        stmt = stmt.options(*LIST_ROW)
+
+def list_sort_key(filters: IdeaFilters, order: str) -> list:
+    """What a list is sorted on, descending, before ``Item.id`` (descending too)."""
+    if order == RELEVANCE and _searching(filters):
+        return [relevance(filters.q)]
+    return [Item.created_at]
+
+
+def _filtered(stmt: Select, filters: IdeaFilters) -> Select:
+    stmt = stmt.where(Item.kind == filters.kind)
     if filters.kind == Kind.CONCERN:
         if filters.viewer is None:
             raise ValueError("a list of concerns needs the person who looks at it")
@@ -478,21 +498,119 @@ def idea_list_query(filters: IdeaFilters, *, ids_only: bool = False) -> Select:
     if filters.author_id is not None:
         stmt = stmt.where(Item.author_id == filters.author_id)
     if filters.q:
-        stmt = apply_search(stmt, filters.q)
+        stmt = matching(stmt, filters.q)
     return stmt
 
 
-def list_rows(ids: Sequence[int]) -> list[Item]:
-    """The items with these ids, in this order, with what a list row shows."""
+def idea_list_query(
+    filters: IdeaFilters, *, ids_only: bool = False, order: str | None = None
+) -> Select:
+    """All items of a kind matching the filters, newest first (``order``: by relevance
+    when searching, unless ``NEWEST`` is asked for), with what a list row shows loaded
+    up front. Concerns are limited to those ``filters.viewer`` may see.
+
+    ``ids_only``: the ids alone, in the same order, for paging first and loading only
+    the rows of the page afterwards (``list_rows``): a deep page or a search with
+    thousands of matches then joins 20 rows, not every row it skips."""
+    stmt = idea_list_keys(filters, order or RELEVANCE)
+    if ids_only:
+        return stmt.with_only_columns(Item.id)
+    return stmt.with_only_columns(Item).options(*LIST_ROW)
+
+
+def _as_key(column, value):
+    """``value`` compared with a sort key in the key's own type. A search rank is a
+    ``real`` on PostgreSQL: a double precision parameter could miss its own row."""
+    if isinstance(value, float):
+        return cast(literal(value), REAL)
+    return literal(value, type_=column.type)
+
+
+def idea_list_keys(filters: IdeaFilters, order: str, after: Sequence | None = None) -> Select:
+    """``(id, sort key)`` of the matching items in ``order``, for keyset paging: only
+    those after ``after`` (a row's ``(sort key, id)``) when it is given."""
+    key = list_sort_key(filters, order)
+    stmt = _filtered(select(Item.id, *key), filters)
+    if after is not None:
+        *values, last_id = after
+        bound = [_as_key(column, value) for column, value in zip(key, values, strict=True)]
+        stmt = stmt.where(tuple_(*key, Item.id) < tuple_(*bound, literal(last_id)))
+    return stmt.order_by(*(k.desc() for k in key), Item.id.desc())
+
+
+def ranked(matches: Select, q: str) -> tuple[bool, int | None | Uncounted]:
+    """Whether a search for ``q`` (``matches``: its matches, in any order) is ranked by
+    relevance, which it is when it has at most ``RANKED_UP_TO`` matches; and how many
+    it has, when they had to be counted (bounded, as ``paging.bounded_total``)."""
+    if not q or relevance(q) is None:
+        return False, UNCOUNTED
+    total = bounded_total(matches, RANKED_UP_TO)
+    return total is not None, total
+
+
+def list_order(filters: IdeaFilters) -> tuple[str, int | None | Uncounted]:
+    """How a list is sorted, and its total when that had to be counted to decide: by
+    relevance for a search of at most ``RANKED_UP_TO`` matches, else newest first."""
+    by_relevance, total = ranked(idea_list_keys(filters, NEWEST), filters.q)
+    return (RELEVANCE if by_relevance else NEWEST), total
+
+
+def idea_list_page(
+    filters: IdeaFilters, *, page: int, per_page: int, rows: RowLoader | None = None
+) -> Page:
+    """Page number ``page`` of the list, its rows loaded by ``rows``; the total when at
+    most ``COUNT_LIMIT``, and the sort key of its last row (``next_key``)."""
+    order, total = list_order(filters)
+    keyed = idea_list_keys(filters, order)
+    result = page_of(keyed, rows or list_rows, page=page, per_page=per_page, total=total)
+    result.order = order
+    return result
+
+
+def idea_list_page_after(
+    filters: IdeaFilters,
+    order: str,
+    after: Sequence | None,
+    *,
+    per_page: int,
+    rows: RowLoader | None = None,
+) -> Page:
+    """The page after the row whose ``(sort key, id)`` is ``after`` (from its start when
+    None), in ``order`` (the order the earlier pages were in): keyset paging, as fast on
+    the thousandth page as on the first."""
+    if order not in LIST_ORDERS:
+        raise ValueError(f"no list order {order!r}")
+    whole = idea_list_keys(filters, NEWEST)
+    keyed = idea_list_keys(filters, order, after)
+    result = page_after(keyed, whole, rows or list_rows, per_page=per_page)
+    result.order = order
+    return result
+
+
+def filter_choices() -> tuple[list, list]:
+    """What the lists can be filtered on, as plain rows: the active values' names (in
+    their order) and every unit's ``code`` and ``name`` (by name; hundreds of them)."""
+    values = db.session.execute(
+        select(Value.name).where(Value.active.is_(True)).order_by(Value.position)
+    ).all()
+    units = db.session.execute(select(Unit.code, Unit.name).order_by(Unit.name)).all()
+    return values, units
+
+
+def list_rows(ids: Sequence[int], *, people: bool = True) -> list[Item]:
+    """The items with these ids, in this order, with what a list row shows: their unit,
+    category and values, and (``people``) their author, assignee and driver."""
     if not ids:
         return []
-    found = {
-        item.id: item
-        for item in db.session.scalars(select(Item).where(Item.id.in_(ids)).options(*LIST_ROW))
-        .unique()
-        .all()
-    }
+    options = LIST_ROW if people else LIST_ROW_PLACES
+    rows = db.session.scalars(select(Item).where(Item.id.in_(ids)).options(*options))
+    found = {item.id: item for item in rows.unique().all()}
     return [found[i] for i in ids if i in found]
+
+
+def place_rows(ids: Sequence[int]) -> list[Item]:
+    """``list_rows`` without the people: what the web's lists of ideas show."""
+    return list_rows(ids, people=False)
 
 
 def load_item(item_id: int) -> Item | None:

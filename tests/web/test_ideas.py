@@ -135,6 +135,25 @@ def test_bad_filters_get_a_clear_400(client, auth, org, query):
     assert "Begäran kunde inte hanteras" in response.get_data(as_text=True)
 
 
+def test_a_long_list_says_more_than_it_counts(client, auth, org, monkeypatch):
+    monkeypatch.setattr("ideas.services.paging.COUNT_LIMIT", 5)  # instead of 1,000
+    monkeypatch.setattr("ideas.services.items.RANKED_UP_TO", 5)
+    monkeypatch.setitem(client.application.config, "PER_PAGE", 3)
+    for n in range(7):
+        factories.idea(org.bo, title=f"Förslag nummer {n}", unit="IT" if n == 2 else "VOO")
+    auth.login(org.anna.email)
+    first = client.get("/ideas").get_data(as_text=True)
+    assert "Fler än 5 förslag" in first and "Sida 1<" in first and " av " not in first
+    assert first.count('class="idea-row"') == 3 and 'rel="next"' in first
+    last = client.get("/ideas?page=3").get_data(as_text=True)  # deep pages still work
+    assert last.count('class="idea-row"') == 1 and "Förslag nummer 0<" in last
+    assert 'rel="next"' not in last and 'rel="prev"' in last
+    few = client.get("/ideas?unit=IT").get_data(as_text=True)  # few enough to count
+    assert "1 förslag" in few and "Fler än" not in few
+    searched = client.get("/ideas?q=förslag").get_data(as_text=True)
+    assert "Fler än 5 förslag" in searched and "Förslag nummer 6<" in searched  # newest first
+
+
 def test_search_finds_words_in_title_and_description(client, auth, org):
     factories.idea(org.bo, title="Nyckelskåp", description="Koder i stället för nycklar.")
     factories.idea(org.bo, title="Matsedel", description="Fler vegetariska rätter i skolan.")

@@ -71,7 +71,7 @@ def test_server_error_page_is_friendly_and_saves_nothing(app, client, auth, org,
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("ideas.blueprints.ideas.idea_list_query", broken)
+    monkeypatch.setattr("ideas.blueprints.ideas.idea_list_page", broken)
     monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
     response = client.get("/ideas")
     assert response.status_code == 500
