@@ -180,6 +180,7 @@ def test_list_filters_and_pages(client, org, bearer, conforms):
 
     first = get()
     assert (first["total"], first["page"], first["pages"], first["per_page"]) == (23, 1, 2, 20)
+    assert first["total_more"] is False and first["next_cursor"]
     assert len(first["items"]) == 20
     assert first["items"][0]["title"] == "Förslag nummer 22"  # newest first
     second = get("?page=2")
@@ -199,6 +200,106 @@ def test_list_filters_and_pages(client, org, bearer, conforms):
         ("Förslag nummer 3", "acknowledged")
     ]
     assert get("?status=acknowledged&unit=IT")["total"] == 0
+
+
+def _small_count_limit(monkeypatch, limit: int) -> None:
+    """Lists count (and rank a search) up to ``limit`` instead of 1,000."""
+    monkeypatch.setattr("ideas.services.paging.COUNT_LIMIT", limit)
+    monkeypatch.setattr("ideas.services.items.RANKED_UP_TO", limit)
+
+
+def test_a_cursor_walks_the_list_to_its_end(client, org, bearer, conforms):
+    # Submitted within one instant: the cursor's tie-break (the id) keeps them apart.
+    for n in range(12):
+        factories.idea(org.bo, title=f"Förslag nummer {n}", unit="IT" if n % 3 else "VOO")
+    headers = bearer(org.anna)
+
+    def get(query):
+        response = client.get(f"/api/v1/ideas?{query}", headers=headers)
+        assert response.status_code == 200, response.get_json()
+        conforms("ItemPage", response.get_json())
+        return response.get_json()
+
+    by_number = [i["title"] for n in (1, 2, 3) for i in get(f"per_page=5&page={n}")["items"]]
+    walked, query, pages = [], "per_page=5", []
+    while query:
+        body = get(query)
+        pages.append(body)
+        walked += [i["title"] for i in body["items"]]
+        if body["next_cursor"] and len(pages) == 1:
+            factories.idea(org.bo, title="Nytt under tiden", unit="IT")  # not met again
+        query = body["next_cursor"] and f"per_page=5&cursor={body['next_cursor']}"
+    assert walked == by_number == [f"Förslag nummer {n}" for n in range(11, -1, -1)]
+    assert [len(p["items"]) for p in pages] == [5, 5, 2]
+    assert (pages[1]["page"], pages[1]["pages"], pages[1]["total"]) == (None, 3, 13)
+    assert pages[-1]["next_cursor"] is None
+
+    # Filters hold on every page.
+    first = get("per_page=2&unit=VOO")
+    then = get(f"per_page=2&unit=VOO&cursor={first['next_cursor']}")
+    assert [i["title"] for i in first["items"] + then["items"]] == [
+        "Förslag nummer 9",
+        "Förslag nummer 6",
+        "Förslag nummer 3",
+        "Förslag nummer 0",
+    ]
+
+
+def test_a_cursor_keeps_a_search_in_order_of_relevance(client, org, bearer):
+    factories.idea(org.bo, title="Nyckelskåp", description="Nyckelskåp, nyckelskåp.")
+    factories.idea(org.bo, title="Lås", description="Ett nyckelskåp.")
+    factories.idea(org.bo, title="Nyckelskåp igen", description="Nya skåp.")
+    headers = bearer(org.anna)
+    url = "/api/v1/ideas?q=nyckelskåp&per_page=1"
+    every = [i["title"] for i in client.get(url + "0", headers=headers).get_json()["items"]]
+    walked, cursor = [], ""
+    for _ in range(3):
+        body = client.get(url + cursor, headers=headers).get_json()
+        walked += [i["title"] for i in body["items"]]
+        cursor = f"&cursor={body['next_cursor']}" if body["next_cursor"] else ""
+    assert walked == every and len(walked) == 3 and walked[0] == "Nyckelskåp"
+    assert cursor == ""
+
+
+def test_a_total_over_the_count_limit_is_more_than_it(client, org, bearer, conforms, monkeypatch):
+    _small_count_limit(monkeypatch, 5)
+    for n in range(7):
+        factories.idea(org.bo, title=f"Förslag nummer {n}")
+    headers = bearer(org.anna)
+
+    def get(query):
+        body = client.get(f"/api/v1/ideas?{query}", headers=headers).get_json()
+        conforms("ItemPage", body)
+        return body
+
+    first = get("per_page=3")
+    assert (first["total"], first["total_more"], first["pages"]) == (None, True, None)
+    assert len(first["items"]) == 3 and first["next_cursor"]
+    last = get("per_page=3&page=3")  # deep pages still work
+    assert [i["title"] for i in last["items"]] == ["Förslag nummer 0"]
+    assert last["next_cursor"] is None
+    few = get("per_page=3&q=nummer 4")
+    assert (few["total"], few["total_more"], few["pages"]) == (1, False, 1)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "cursor=",
+        "cursor=inte-en-markör",
+        "cursor=" + "A" * 300,
+        "cursor=WyJuZXciLCIyMDI2LTAxLTAxIiwxXQ",  # ["new","2026-01-01",1]: no time zone
+        "cursor=WyJ0aXRsZSIsIngiLDFd",  # ["title","x",1]: no such order
+        "cursor=WyJyYW5rIiwwLjUsLTFd",  # ["rank",0.5,-1]: no such id
+        "page=2&cursor=WyJyYW5rIiwwLjUsMV0",  # both
+    ],
+)
+def test_a_bad_cursor_is_a_400_naming_it(client, org, bearer, query):
+    response = client.get(f"/api/v1/ideas?{query}", headers=bearer(org.anna))
+    assert response.status_code == 400
+    body = response.get_json()
+    assert (body["status"], body["field"]) == (400, "cursor")
+    assert body["error"]
 
 
 def test_search(client, org, bearer):

@@ -14,9 +14,11 @@ from pydantic.json_schema import models_json_schema
 from ideas.blueprints.api import bp
 from ideas.blueprints.api.auth import public
 from ideas.blueprints.api.bodies import MAX_PAGE, MAX_PER_PAGE, REQUEST_BODIES
+from ideas.blueprints.api.serialize import CURSOR_MAX
 from ideas.blueprints.api.stats import RESPONSE_SCHEMAS as STATS_SCHEMAS
 from ideas.models import KINDS, ROLES, STATUSES
 from ideas.models.items import TITLE_MAX
+from ideas.services.paging import COUNT_LIMIT
 from ideas.services.search import MAX_QUERY
 
 JSON = "application/json"
@@ -170,11 +172,35 @@ RESPONSE_SCHEMAS = {
     "ItemPage": obj(
         {
             "items": {"type": "array", "items": ref("Item")},
-            "total": {"type": "integer", "minimum": 0},
-            "page": {"type": "integer", "minimum": 1},
-            "pages": {"type": "integer", "minimum": 0},
+            "total": nullable(
+                {
+                    "type": "integer",
+                    "minimum": 0,
+                    "maximum": COUNT_LIMIT,
+                    "description": f"How many match, when at most {COUNT_LIMIT:,}; null "
+                    "when more (then `total_more` is true). Lists are never counted whole.",
+                }
+            ),
+            "total_more": {
+                "type": "boolean",
+                "description": f"More than {COUNT_LIMIT:,} match (`total` is null).",
+            },
+            "page": nullable(
+                {"type": "integer", "minimum": 1, "description": "Null for a cursor's page."}
+            ),
+            "pages": nullable(
+                {"type": "integer", "minimum": 0, "description": "Null when `total` is."}
+            ),
             "per_page": {"type": "integer", "minimum": 1},
-        }
+            "next_cursor": nullable(
+                {
+                    "type": "string",
+                    "description": "Pass as `cursor` for the next page; null on the last.",
+                }
+            ),
+        },
+        description="One page of a list, newest first (a search: most relevant first when "
+        f"at most {COUNT_LIMIT:,} match, else newest first).",
     ),
     "Comment": obj(
         {
@@ -362,6 +388,12 @@ def _list_parameters(per_page: int) -> list[dict]:
         _query("value", "Only items serving this value (its name).", {"type": "string"}),
         _query("unit", "Only items of this unit (its code).", {"type": "string"}),
         *_paging(per_page, "Items per page."),
+        _query(
+            "cursor",
+            "The page after the one that gave this `next_cursor` (instead of `page`): "
+            "as fast however deep, and steady while items are added.",
+            {"type": "string", "minLength": 1, "maxLength": CURSOR_MAX},
+        ),
     ]
 
 

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
+import math
 from datetime import datetime
 
 from flask import current_app
 
+from ideas.blueprints.api.errors import ApiError
 from ideas.models import Comment, HistoryEntry, Item, Unit, User, Value
 from ideas.services import items as item_service
+from ideas.services.paging import Page
 from ideas.services.permissions import shows_author
 from ideas.templating import item_path
 
@@ -72,6 +78,59 @@ def item_json(item: Item, viewer: User | None = None) -> dict:
         "created_at": timestamp(item.created_at),
         "updated_at": timestamp(item.updated_at),
     }
+
+
+def page_json(page: Page, viewer: User) -> dict:
+    """A page of items. ``total`` is exact up to ``page.limit`` (1,000) and null beyond,
+    when ``total_more`` is true; ``next_cursor`` asks for the page after this one."""
+    return {
+        "items": [item_json(item, viewer) for item in page.items],
+        "total": page.total,
+        "total_more": page.more,
+        "page": page.page,
+        "pages": page.pages,
+        "per_page": page.per_page,
+        "next_cursor": encode_cursor(page.order, page.next_key) if page.next_key else None,
+    }
+
+
+# A cursor is the sort key of the last row of a page, and the name of the order the
+# list is in (newest first, or by relevance: a search's order stays the one its
+# first page had). Opaque to clients: base64 of JSON.
+CURSOR_MAX = 200
+
+
+def encode_cursor(order: str, key: tuple) -> str:
+    *values, last_id = key
+    if order == item_service.NEWEST:
+        values = [timestamp(values[0])]
+    blob = json.dumps([order, *values, last_id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(blob).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[str, tuple]:
+    """``(order, (sort key, id))`` from a cursor, or a 400 naming ``cursor``."""
+    try:
+        if not cursor or len(cursor) > CURSOR_MAX:
+            raise ValueError
+        blob = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        order, value, last_id = json.loads(blob)
+        if type(last_id) is not int or not 0 < last_id < 2**31:
+            raise ValueError
+        if order == item_service.NEWEST and isinstance(value, str):
+            moment = datetime.fromisoformat(value)
+            if moment.tzinfo is None:
+                raise ValueError
+            return order, (moment, last_id)
+        if order == item_service.RELEVANCE and type(value) in (int, float):
+            if not math.isfinite(value):
+                raise ValueError
+            return order, (float(value), last_id)
+        raise ValueError
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise ApiError(
+            400, "The cursor is not one this API gave (use next_cursor as it is).", "cursor"
+        ) from None
 
 
 def _number(amount) -> float | None:

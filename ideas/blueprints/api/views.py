@@ -29,9 +29,11 @@ from ideas.blueprints.api.errors import ApiError
 from ideas.blueprints.api.idempotent import idempotent
 from ideas.blueprints.api.serialize import (
     comment_json,
+    decode_cursor,
     item_detail_json,
     item_json,
     me_json,
+    page_json,
     timestamp,
     unit_json,
     value_json,
@@ -40,7 +42,12 @@ from ideas.extensions import db
 from ideas.models import STATUSES, Comment, Item, Kind, Role, Unit, Value
 from ideas.services import items as item_service
 from ideas.services import triage
-from ideas.services.items import IdeaFilters, idea_list_query, load_item
+from ideas.services.items import (
+    IdeaFilters,
+    idea_list_page,
+    idea_list_page_after,
+    load_item,
+)
 from ideas.services.permissions import can_view_item
 from ideas.services.settings import update_settings
 
@@ -71,8 +78,13 @@ def list_ideas():
 
 
 def _list(kind: Kind):
-    """One page of ideas, or of the concerns the caller may see."""
+    """One page of ideas, or of the concerns the caller may see: by number (``page``)
+    or after the last row of the page before (``cursor``)."""
     args = list_args()
+    cursor = request.args.get("cursor")
+    after = decode_cursor(cursor) if cursor is not None else None
+    if after is not None and "page" in request.args:
+        raise ApiError(400, "Give page or cursor, not both.", "cursor")
     if args.value and not db.session.scalar(
         select(exists(_active_values().where(Value.name == args.value)))
     ):
@@ -87,23 +99,12 @@ def _list(kind: Kind):
         kind=kind.value,
         viewer=api_user(),
     )
-    page = db.paginate(
-        idea_list_query(filters),
-        page=args.page,
-        per_page=args.per_page,
-        max_per_page=None,  # list_args has checked it
-        error_out=False,
-        count=True,
-    )
-    return jsonify(
-        {
-            "items": [item_json(item, api_user()) for item in page.items],
-            "total": page.total,
-            "page": page.page,
-            "pages": page.pages,
-            "per_page": page.per_page,
-        }
-    )
+    if after is not None:
+        order, key = after
+        page = idea_list_page_after(filters, order, key, per_page=args.per_page)
+    else:
+        page = idea_list_page(filters, page=args.page, per_page=args.per_page)
+    return jsonify(page_json(page, api_user()))
 
 
 @bp.post("/ideas")
