@@ -93,3 +93,20 @@ def test_error_bodies_match_the_error_schema(client, org, bearer, conforms):
     assert [r.status_code for r in responses] == [401, 400, 404, 422, 400]
     for response in responses:
         conforms("Error", response.get_json())
+
+
+def test_the_reads_that_answer_304_say_so(app, openapi_doc):
+    """Exactly the endpoints the page versions stamp (ideas/page_cache.py) take
+    If-None-Match, tag their answers and may answer 304."""
+    from ideas import page_cache
+
+    stamped = page_cache.API_ITEM | page_cache.API_LIST | page_cache.API_ORG
+    conditional = set()
+    for item in openapi_doc["paths"].values():
+        get = item.get("get")
+        if get and "304" in get["responses"]:
+            assert "ETag" in get["responses"]["200"]["headers"]
+            assert any(p["name"] == "If-None-Match" for p in get["parameters"])
+            conditional.add(f"api.{get['operationId']}")
+    assert conditional == stamped
+    assert stamped <= set(app.view_functions)  # each names a real view

@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import current_app, jsonify
 from pydantic.json_schema import models_json_schema
 
+from ideas import page_cache
 from ideas.blueprints.api import bp
 from ideas.blueprints.api.auth import public
 from ideas.blueprints.api.bodies import MAX_PAGE, MAX_PER_PAGE, REQUEST_BODIES
@@ -866,6 +867,42 @@ def request_schemas() -> dict:
     return schemas
 
 
+# The reading endpoints that answer conditional requests (ideas/page_cache.py).
+CONDITIONAL = frozenset(
+    endpoint.removeprefix("api.")
+    for endpoint in page_cache.API_ITEM | page_cache.API_LIST | page_cache.API_ORG
+)
+IF_NONE_MATCH = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "description": "The `ETag` of an earlier answer to the same caller: while nothing it "
+    "shows has changed, the answer is `304 Not Modified`, without a body.",
+    "schema": {"type": "string"},
+}
+
+
+def _conditional(paths: dict) -> dict:
+    """The operations in CONDITIONAL take ``If-None-Match``, tag their answer with an
+    ``ETag`` and may answer 304."""
+    for operations in paths.values():
+        get = operations.get("get")
+        if not get or get.get("operationId") not in CONDITIONAL:
+            continue
+        get["parameters"] = [*get.get("parameters", []), IF_NONE_MATCH]
+        ok = get["responses"]["200"]
+        etag = {
+            "description": "This answer's version, for this caller.",
+            "schema": {"type": "string"},
+        }
+        get["responses"]["200"] = {**ok, "headers": {**ok.get("headers", {}), "ETag": etag}}
+        get["responses"]["304"] = {
+            "description": "Not modified since the answer whose `ETag` was sent.",
+            "headers": {"ETag": etag},
+        }
+    return paths
+
+
 def document(base_url: str, per_page: int) -> dict:
     """The document for an app served at ``base_url`` with pages of ``per_page`` items."""
     return {
@@ -882,7 +919,7 @@ def document(base_url: str, per_page: int) -> dict:
         },
         "servers": [{"url": base_url}],
         "security": [{"bearerAuth": []}],
-        "paths": _paths(per_page),
+        "paths": _conditional(_paths(per_page)),
         "components": {
             "securitySchemes": {
                 "bearerAuth": {
