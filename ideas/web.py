@@ -46,16 +46,17 @@ def paginate_ids(ids: Select, rows: Callable[[list[int]], list], **kwargs):
 
 
 @lru_cache(maxsize=8)
-def _options(choices: tuple[tuple[str, str], ...]) -> Markup:
+def _options(choices: tuple[tuple, ...]) -> Markup:
     option = Markup('<option value="{}">{}</option>')
-    return Markup("").join(option.format(value, label) for value, label in choices)
+    return Markup("").join(option.format(value, label) for value, label, *_rest in choices)
 
 
-def select_options(choices: Iterable[tuple[str, str]], selected: str = "") -> Markup:
-    """The ``<option>``s of a select of ``(value, label)`` choices, ``selected`` marked.
-    A list's unit filter has hundreds: their HTML is made once for the same choices
-    (compared in full, so a renamed unit shows at once) and reused by every request."""
-    html = _options(tuple((str(value), str(label)) for value, label in choices))
+def select_options(choices: Iterable[tuple], selected: str = "") -> Markup:
+    """The ``<option>``s of a select of ``(value, label, ...)`` choices (rows), with
+    ``selected`` marked. A list's unit filter has hundreds: their HTML is made once
+    for the same choices (compared in full, so a renamed unit shows at once) and
+    reused by every request."""
+    html = _options(tuple(choices))
     if selected:
         start = Markup('<option value="{}"').format(selected)
         html = html.replace(start + Markup(">"), start + Markup(" selected>"), 1)

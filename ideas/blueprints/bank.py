@@ -124,7 +124,7 @@ def index():
         per_page=current_app.config["PER_PAGE"],
         total=total,
     )
-    own_unit = current_user.unit.code if current_user.unit is not None else ""
+    own_unit = next((u.code for u in units if u.id == current_user.unit_id), "")
     return render_template(
         "bank/index.html",
         page=page,

@@ -592,11 +592,11 @@ def idea_list_page_after(
 
 def filter_choices() -> tuple[list, list]:
     """What the lists can be filtered on, as plain rows: the active values' names (in
-    their order) and every unit's ``code`` and ``name`` (by name; hundreds of them)."""
+    their order) and every unit's ``code``, ``name`` and ``id`` (by name; hundreds)."""
     values = db.session.execute(
         select(Value.name).where(Value.active.is_(True)).order_by(Value.position)
     ).all()
-    units = db.session.execute(select(Unit.code, Unit.name).order_by(Unit.name)).all()
+    units = db.session.execute(select(Unit.code, Unit.name, Unit.id).order_by(Unit.name)).all()
     return values, units
 
 
