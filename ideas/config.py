@@ -42,6 +42,9 @@ DEFAULTS = {
     # A digest run in this many parts, which the workers run side by side (PostgreSQL).
     "DIGEST_PARTS": 4,
     "PAGE_CACHE_SECONDS": 60,
+    # Unit lists and value filters kept per process while the organisation is unchanged
+    # (ideas.page_cache.org_memo); off only where data is never committed (tests).
+    "ORG_MEMO": True,
     "DIGEST_HOUR": 7,
     # The whistleblowing channel: personal data of a closed case is deleted this many
     # days after its first closing; attachments (encrypted) live in UPLOAD_FOLDER

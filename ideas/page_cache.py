@@ -52,7 +52,8 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from flask import Flask, Response, current_app, g, request, session
 from flask_sqlalchemy.session import Session  # the app's sessions, not a library's
@@ -64,6 +65,7 @@ from ideas.extensions import db
 from ideas.models import PageVersion
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 SHARDS = 32  # list scopes: writers to different items rarely share one
 GENERATION, EVERYTHING = "db", "all"
@@ -227,7 +229,8 @@ def _forget(session):
 class _VersionReader:
     """The versions of some scopes, read on a connection of this thread's own, in
     autocommit: one round trip a request (a pooled connection would cost a ping, a
-    rollback and more).
+    rollback and more). One connection per database: a process may serve more than
+    one application (the tests do).
 
     They are read before the request's session begins, so what the session reads after
     it is at least this new (a later snapshot, on PostgreSQL and on SQLite alike)."""
@@ -236,15 +239,18 @@ class _VersionReader:
         self.local = threading.local()
 
     def read(self, scopes: list[str]) -> dict[str, int]:
-        connection = getattr(self.local, "connection", None)
-        if connection is not None and self.local.pid != os.getpid():
-            connection = None  # made before a fork: the parent's
+        engine = db.engine
+        if getattr(self.local, "pid", None) != os.getpid():
+            self.local.connections, self.local.pid = {}, os.getpid()  # not the parent's
+        key = str(engine.url)
+        postgres = engine.dialect.name == "postgresql"
         for attempt in (1, 2):
+            connection = self.local.connections.get(key)
             if connection is None:
-                connection = self._connect()
+                connection = self.local.connections[key] = self._connect(engine, postgres)
             try:
                 cursor = connection.cursor()
-                if self.local.postgres:
+                if postgres:
                     cursor.execute(
                         "SELECT scope, version FROM page_versions WHERE scope = ANY(%s)",
                         (scopes,),
@@ -259,22 +265,20 @@ class _VersionReader:
                 cursor.close()
                 return dict(rows)
             except Exception:
-                self.local.connection = connection = None  # reconnect once
+                self.local.connections.pop(key, None)  # reconnect once
                 if attempt == 2:
                     raise
         return {}
 
-    def _connect(self):
-        engine = db.engine
+    @staticmethod
+    def _connect(engine, postgres: bool):
         args, kwargs = engine.dialect.create_connect_args(engine.url)
         connection = engine.dialect.connect(*args, **kwargs)
-        self.local.postgres = engine.dialect.name == "postgresql"
-        if self.local.postgres:
+        if postgres:
             connection.autocommit = True
         else:
             connection.isolation_level = None
             connection.execute("PRAGMA busy_timeout=5000")
-        self.local.connection, self.local.pid = connection, os.getpid()
         return connection
 
 
@@ -288,9 +292,44 @@ def stamp(scopes: list[str]) -> str | None:
     versions = _reader.read(scopes)
     if GENERATION not in versions:
         return None
+    g.page_versions = versions
     window = int(clock.now().timestamp()) // int(current_app.config["PAGE_CACHE_SECONDS"])
     blob = json.dumps([window, [versions.get(s, 0) for s in scopes]]).encode()
     return hashlib.sha256(blob).hexdigest()[:32]
+
+
+# --- what the organisation alone decides, built once while it stays as it is -------------------
+
+_memo: dict[str, tuple[tuple, object]] = {}
+
+
+def org_memo_active() -> bool:
+    """Whether this request keeps what the organisation decides (``org_memo``): a
+    caller with a cheaper way for one request alone can choose it otherwise."""
+    return g.get("page_versions") is not None and current_app.config["ORG_MEMO"]
+
+
+def org_memo(name: str, build: Callable[[], T]) -> T:
+    """``build()``, kept in this process while the organisation (the scope ``all``:
+    units, values, people's names) has not changed: the unit lists and value filters
+    that every page shows, made once instead of on every request.
+
+    Keyed by the versions this request read before anything else, so a value built
+    from data at least as new: a change committed since moved ``all``, and every
+    request after it builds anew. A request that read no versions (a page not
+    stamped, or a test whose data is never committed: ``ORG_MEMO`` off) builds its own.
+    What ``build`` returns is shared between requests and threads: plain rows, never
+    ORM objects, and never changed by its users."""
+    if not org_memo_active():
+        return build()
+    versions = g.page_versions
+    key = (versions.get(GENERATION), versions.get(EVERYTHING, 0))
+    kept = _memo.get(name)
+    if kept is not None and kept[0] == key:
+        return kept[1]  # type: ignore[return-value]
+    value = build()
+    _memo[name] = (key, value)
+    return value
 
 
 # --- the cache ----------------------------------------------------------------------------------

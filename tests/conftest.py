@@ -75,6 +75,9 @@ def app(tmp_path_factory):
             # again, which a real database never does. tests/web/test_page_cache.py
             # tests the cache on commits of its own.
             "PAGE_CACHE_URL": None,
+            # For the same reason: the organisation's lists are not kept between
+            # requests (ideas.page_cache.org_memo), whose versions do not move here.
+            "ORG_MEMO": False,
         }
     )
     app.test_client_class = IsolatedClient

@@ -28,7 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
-from ideas.blueprints.triage import unit_choices, unit_field
+from ideas.blueprints.triage import unit_choices, unit_code, unit_field
 from ideas.errors import json_error
 from ideas.extensions import db
 from ideas.forms import (
@@ -196,7 +196,7 @@ def triage_forms(item: Item, manage: bool) -> dict:
         forms["merge"] = MergeForm(formdata=None)
         forms["delegate"] = DelegateForm(formdata=None)
     if item.kind == Kind.IDEA and item.status in ("implemented", "evaluated"):
-        forms["adopt_units"] = units
+        forms["adopt_options"] = select_options(units, unit_code(current_user.unit_id) or "")
     return forms
 
 

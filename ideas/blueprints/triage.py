@@ -7,11 +7,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlalchemy import exists, select
 from wtforms.widgets import Select, html_params
 
-from ideas import clock
+from ideas import clock, page_cache
 from ideas.extensions import db
 from ideas.forms import BulkForm, DelegateForm, ForwardForm, MergeForm
 from ideas.models import STATUS_LABELS, Item, Kind, Role, Status, Unit, Value
@@ -19,7 +19,7 @@ from ideas.services import items as item_service
 from ideas.services import triage
 from ideas.services.permissions import can_view_item
 from ideas.templating import item_path
-from ideas.web import attempt, page_arg, paginate_ids
+from ideas.web import attempt, page_arg, paginate_ids, select_options
 
 bp = Blueprint("triage", __name__)
 
@@ -45,28 +45,35 @@ def _filters() -> triage.InboxFilters:
 def unit_choices() -> list[tuple[str, str]]:
     """Every unit as ``(code, name)``, by name: the choices of a unit select. Rows,
     not ORM objects: the list has hundreds of units, and a page shows it whole."""
-    return [
-        tuple(row) for row in db.session.execute(select(Unit.code, Unit.name).order_by(Unit.name))
-    ]
+    return page_cache.org_memo(
+        "unit_choices",
+        lambda: [
+            tuple(row)
+            for row in db.session.execute(select(Unit.code, Unit.name).order_by(Unit.name))
+        ],
+    )
+
+
+def unit_code(unit_id: int | None) -> str | None:
+    """The code of the unit with this id (a person's own, say), without loading it."""
+    codes = page_cache.org_memo(
+        "unit_codes", lambda: dict(db.session.execute(select(Unit.id, Unit.code)).all())
+    )
+    return None if unit_id is None else codes.get(unit_id)
 
 
 class UnitSelect(Select):
-    """WTForms' select widget for a list of ``(code, name)`` choices, writing the
-    options in one pass: with every unit in the list, WTForms' generic rendering
-    (a choice object and attribute formatting per option) cost more than the rest
-    of the page."""
+    """WTForms' select widget for a list of ``(code, name)`` choices, whose options are
+    made once (``web.select_options``): with every unit in the list, WTForms' generic
+    rendering (a choice object and attribute formatting per option) cost more than the
+    rest of the page."""
 
     def __call__(self, field, **kwargs):
         kwargs.setdefault("id", field.id)
         for flag in self.validation_attrs:
             if flag not in kwargs and getattr(field.flags, flag, False):
                 kwargs[flag] = True
-        chosen = field.data
-        options = "".join(
-            f'<option {"selected " if code == chosen else ""}value="{escape(code)}">'
-            f"{escape(name)}</option>"
-            for code, name in field.choices
-        )
+        options = select_options(field.choices, field.data or "")
         attrs = html_params(name=field.name, **kwargs)
         return Markup(f"<select {attrs}>{options}</select>")  # noqa: S704 (escaped above)
 

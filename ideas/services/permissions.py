@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import exists, select
 from sqlalchemy.orm import aliased
 
+from ideas import page_cache
 from ideas.extensions import db
 from ideas.models import Item, Kind, Role, Unit, User
 
@@ -18,11 +19,31 @@ def unit_ancestors_cte(*unit_ids: int):
     )
 
 
+def _unit_tree() -> dict[int, tuple[int | None, int | None]]:
+    """Every unit's ``(parent_id, manager_id)``, by id."""
+    rows = db.session.execute(select(Unit.id, Unit.parent_id, Unit.manager_id))
+    return {unit_id: (parent, manager) for unit_id, parent, manager in rows}
+
+
 def manages_unit(user: User, *unit_ids: int | None) -> bool:
     """Is ``user`` the manager of one of these units or of a unit above one? (One
-    query, however many units.)"""
+    query, however many units; none on a page that keeps the organisation's tree,
+    ``page_cache.org_memo``.)"""
     ids = [i for i in unit_ids if i is not None]
     if not ids:
+        return False
+    if page_cache.org_memo_active():
+        tree = page_cache.org_memo("unit_tree", _unit_tree)
+        for unit_id in ids:
+            for _step in range(len(tree)):  # a loop in the tree ends here too
+                if unit_id not in tree:
+                    break
+                parent, manager = tree[unit_id]
+                if manager == user.id:
+                    return True
+                if parent is None:
+                    break
+                unit_id = parent
         return False
     ancestors = unit_ancestors_cte(*ids)
     return bool(

@@ -503,3 +503,34 @@ def test_the_api_answers_304_to_its_caller_only(site):
         )
         changed = get(url, "anna", etag)
         assert changed.status_code == 200 and changed.headers["ETag"] != etag
+
+
+def test_a_new_manager_manages_at_once_where_the_organisation_is_kept(site):
+    """Pages keep the unit tree between requests (page_cache.org_memo, on here as in
+    production): a unit given a new manager is the new manager's on the next page."""
+    one = site["one"]
+    url = f"/ideas/{site['idea']}"
+    status_form = f'action="{url}/status"'
+    ida = _browser(one, "itchef@example.se")  # manages IT, not the idea's unit
+    carl = _browser(one, "chef@example.se")
+    dora = _browser(one, "direktor@example.se")  # above both
+    assert status_form not in _page(one, ida, url)[0]
+    assert status_form in _page(one, carl, url)[0]
+    assert status_form in _page(one, dora, url)[0]
+    with site["two"].app_context():
+        from ideas.models import Unit, User
+
+        unit = db.session.scalar(select(Unit).where(Unit.code == "VOO"))
+        before = unit.manager_id
+        unit.manager_id = db.session.scalar(
+            select(User.id).where(User.email == "itchef@example.se")
+        )
+        db.session.commit()
+    try:
+        assert status_form in _page(one, ida, url)[0]
+        assert status_form in _page(one, carl, url)[0]  # still the idea's assignee
+    finally:
+        with site["two"].app_context():
+            db.session.scalar(select(Unit).where(Unit.code == "VOO")).manager_id = before
+            db.session.commit()
+    assert status_form not in _page(one, ida, url)[0]
