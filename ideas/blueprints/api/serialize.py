@@ -15,7 +15,7 @@ from ideas.models import Comment, HistoryEntry, Item, Unit, User, Value
 from ideas.services import items as item_service
 from ideas.services.paging import Page
 from ideas.services.permissions import shows_author
-from ideas.templating import item_path
+from ideas.templating import item_path, status_label
 
 
 def timestamp(moment: datetime | None) -> str | None:
@@ -59,7 +59,7 @@ def item_json(item: Item, viewer: User | None = None) -> dict:
         "values": [value.name for value in item.values],
         "category": item.category.name if item.category else None,
         "status": item.status,
-        "status_label": item.status_label,
+        "status_label": status_label(item.status),  # looked up once a request
         "author": person(author),
         "assignee": person(item.assignee),
         "driver": person(item.driver),
