@@ -56,7 +56,7 @@ def select_options(choices: Iterable[tuple], selected: str = "") -> Markup:
     ``selected`` marked. A list's unit filter has hundreds: their HTML is made once
     for the same choices (compared in full, so a renamed unit shows at once) and
     reused by every request."""
-    html = _options(tuple(choices))
+    html = _options(tuple(tuple(choice) for choice in choices))  # plain tuples compare fast
     if selected:
         start = Markup('<option value="{}"').format(selected)
         html = html.replace(start + Markup(">"), start + Markup(" selected>"), 1)
