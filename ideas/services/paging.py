@@ -70,12 +70,16 @@ class Page:
         return self.page + 1 if self.has_next and self.page is not None else None
 
 
+def _bounded_count_of(stmt: Select, limit: int):
+    inner = stmt.order_by(None).limit(limit + 1).subquery()
+    return select(func.count()).select_from(inner).correlate(None).scalar_subquery()
+
+
 def bounded_count(stmt: Select, limit: int | None = None) -> int:
     """How many rows ``stmt`` has, counted up to ``limit + 1`` at most (``COUNT_LIMIT``
     unless given)."""
     limit = COUNT_LIMIT if limit is None else limit
-    inner = stmt.order_by(None).limit(limit + 1).subquery()
-    return db.session.scalar(select(func.count()).select_from(inner)) or 0
+    return db.session.scalar(select(_bounded_count_of(stmt, limit))) or 0
 
 
 def bounded_total(stmt: Select, limit: int | None = None) -> int | None:
@@ -105,18 +109,25 @@ def page_of(
     page by id, in their order), or of ``(id, *sort key)``, whose last row's key the
     page keeps as ``next_key`` for keyset paging on.
 
-    Two queries, however long the list and deep the page: the page (its rows and one
-    more, for "next") and the count, bounded to ``limit + 1`` rows (unless ``total``
-    is given: counted already, by ``bounded_total``). The count is made even when the
-    page could tell it (the last page), so that a page costs the same queries whatever
-    the data."""
+    One query, however long the list and deep the page: the page (its rows and one
+    more, for "next") with the count beside it, bounded to ``limit + 1`` rows (unless
+    ``total`` is given: counted already, by ``bounded_total``). The count is made even
+    when the page could tell it (the last page), so that a page costs the same queries
+    whatever the data; a page beyond the end, which has no row to carry it, counts
+    apart."""
     limit = COUNT_LIMIT if limit is None else limit
     offset = (page - 1) * per_page
-    found = db.session.execute(ids.limit(per_page + 1).offset(offset)).all()
+    counting = isinstance(total, Uncounted)
+    stmt = ids.limit(per_page + 1).offset(offset)
+    if counting:
+        stmt = stmt.add_columns(_bounded_count_of(ids, limit).label("bounded_count"))
+    found = db.session.execute(stmt).all()
+    if counting:
+        counted = found[0][-1] if found else bounded_count(ids, limit)
+        total = counted if counted <= limit else None
+        found = [row[:-1] for row in found]
     has_next = len(found) > per_page
     found, last_key = _split(found[:per_page])
-    if isinstance(total, Uncounted):
-        total = bounded_total(ids, limit)
     items = list(rows(found)) if rows is not None and found else found
     return Page(items, page, per_page, total, has_next, limit, last_key if has_next else None)
 
