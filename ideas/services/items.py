@@ -707,12 +707,12 @@ def place_rows(ids: Sequence[int]) -> list[ListEntry]:
     return [ListEntry(by_id[i], values[i]) for i in ids if i in by_id]
 
 
-def load_item(item_id: int) -> Item | None:
+def load_item(item_id: int, *, comments: bool = True) -> Item | None:
     """An item with everything its page shows, in a fixed number of small queries:
-    the item with its unit, category and values; its history and comments; then every
-    person the page names (submitter, assignee, driver, actors, commenters) at once,
-    and the items it links to. One wide join of them all cost more to plan than to
-    run."""
+    the item with its unit, category and values; its history and (unless told not:
+    the API answers them apart) comments; then every person the page names
+    (submitter, assignee, driver, actors, commenters) at once, and the items it links
+    to. One wide join of them all cost more to plan than to run."""
     item = (
         db.session.scalars(
             select(Item)
@@ -722,7 +722,7 @@ def load_item(item_id: int) -> Item | None:
                 joinedload(Item.category),
                 joinedload(Item.values),
                 selectinload(Item.history),
-                selectinload(Item.comments),
+                *((selectinload(Item.comments),) if comments else ()),
             )
         )
         .unique()
@@ -730,7 +730,7 @@ def load_item(item_id: int) -> Item | None:
     )
     if item is None:
         return None
-    rows = [*item.history, *item.comments]
+    rows = [*item.history, *(item.comments if comments else ())]
     ids = {item.author_id, item.assignee_id, item.driver_id}
     ids.update(row.actor_id if isinstance(row, HistoryEntry) else row.author_id for row in rows)
     ids.discard(None)
@@ -739,7 +739,7 @@ def load_item(item_id: int) -> Item | None:
         set_committed_value(item, name, people.get(getattr(item, f"{name}_id")))
     for entry in item.history:
         set_committed_value(entry, "actor", people.get(entry.actor_id))
-    for comment in item.comments:
+    for comment in item.comments if comments else ():
         set_committed_value(comment, "author", people.get(comment.author_id))
     linked = {i for i in (item.merged_into_id, item.adopted_from_id) if i is not None}
     found = (
