@@ -48,7 +48,7 @@ class Page:
 
     @property
     def more(self) -> bool:
-        """More than ``limit`` in all (the total was not counted)."""
+        """More than ``limit`` in all (counting stopped there)."""
         return self.total is None
 
     @property
