@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload, load_only, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from ideas import clock
+from ideas import clock, page_cache
 from ideas.extensions import db
 from ideas.models import (
     ALLOWED_TRANSITIONS,
@@ -615,7 +615,12 @@ def idea_list_page_after(
 
 def filter_choices() -> tuple[list, list]:
     """What the lists can be filtered on, as plain rows: the active values' names (in
-    their order) and every unit's ``code``, ``name`` and ``id`` (by name; hundreds)."""
+    their order) and every unit's ``code``, ``name`` and ``id`` (by name; hundreds).
+    Read once while the organisation is unchanged (``page_cache.org_memo``)."""
+    return page_cache.org_memo("filter_choices", _filter_choices)
+
+
+def _filter_choices() -> tuple[list, list]:
     values = db.session.execute(
         select(Value.name).where(Value.active.is_(True)).order_by(Value.position)
     ).all()
