@@ -57,12 +57,12 @@ from typing import TypeVar
 
 from flask import Flask, Response, current_app, g, request, session
 from flask_sqlalchemy.session import Session  # the app's sessions, not a library's
-from sqlalchemy import event, inspect
+from sqlalchemy import event, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ideas import clock
 from ideas.extensions import db
-from ideas.models import PageVersion
+from ideas.models import Item, PageVersion
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -71,12 +71,13 @@ SHARDS = 32  # list scopes: writers to different items rarely share one
 GENERATION, EVERYTHING = "db", "all"
 LISTS = tuple(f"list:{n}" for n in range(SHARDS))
 
-# What each page shows. An item page: its item (``item_id`` in the URL).
+# What each page shows. An item page: its item (``item_id`` in the URL). A list: every
+# shard. A manager's inbox and dashboard: the trees (the units below the top one, each
+# with all below it) of the units they manage, and what is theirs anywhere.
 ITEM_PAGES = frozenset({"ideas.detail", "concerns.detail"})
-LIST_PAGES = frozenset(
-    {"ideas.index", "concerns.index", "triage.inbox", "dashboard.index", "bank.index"}
-)
-CACHED_ENDPOINTS = ITEM_PAGES | LIST_PAGES
+LIST_PAGES = frozenset({"ideas.index", "concerns.index", "bank.index"})
+TREE_PAGES = frozenset({"triage.inbox", "dashboard.index"})
+CACHED_ENDPOINTS = ITEM_PAGES | LIST_PAGES | TREE_PAGES
 API_ITEM = frozenset({"api.get_idea", "api.get_concern", "api.list_comments"})
 API_LIST = frozenset({"api.list_ideas", "api.list_concerns", "api.inbox", "api.get_stats"})
 API_ORG = frozenset({"api.list_values", "api.list_units"})
@@ -112,6 +113,7 @@ _OWN_COLUMNS = frozenset(
     }
 )
 _SCOPES = "ideas.page_cache.scopes"
+_PLACES = "ideas.page_cache.places"
 _REDIS_BACKOFF_SECONDS = 5.0
 
 
@@ -124,7 +126,9 @@ def scopes_of(endpoint: str | None, view_args: dict | None, user_id=None) -> lis
     """The scopes a page or API answer shows; None when it is not stamped at all."""
     if endpoint in ITEM_PAGES or endpoint in API_ITEM:
         shown = [f"item:{int((view_args or {})['item_id'])}"]
-    elif endpoint in LIST_PAGES or endpoint in API_LIST:
+    elif endpoint in TREE_PAGES and user_id is not None:
+        shown = _reader.viewer_scopes(int(user_id))
+    elif endpoint in LIST_PAGES or endpoint in API_LIST or endpoint in TREE_PAGES:
         shown = list(LISTS)
     elif endpoint in API_ORG:
         shown = []
@@ -137,19 +141,24 @@ def scopes_of(endpoint: str | None, view_args: dict | None, user_id=None) -> lis
 # --- the versions: moved with every change ------------------------------------------------------
 
 
-def _scopes_of_object(obj, change: str) -> Iterable[str]:
-    """What a new, changed or deleted object makes stale (``change``: new, dirty, deleted)."""
+def _scopes_of_object(obj, change: str, placed: set[int]) -> Iterable[str]:
+    """What a new, changed or deleted object makes stale (``change``: new, dirty,
+    deleted). The items whose places (units, people) count too go into ``placed``."""
     table = getattr(obj, "__tablename__", None)
     if table is None or table in _IGNORED:
         return ()
     if table == "items":
         found = [*item_scopes(obj.id)]
+        placed.add(obj.id)
         for other in (obj.merged_into_id, obj.adopted_from_id):  # shown on the other's page
             if other is not None:
                 found += item_scopes(other)
+                placed.add(other)
         return found
     item_id = getattr(obj, "item_id", None)
     if table in ("supports", "comments", "item_history", "follows") and item_id is not None:
+        if table != "follows":  # a follow shows on no inbox or dashboard
+            placed.add(item_id)
         return item_scopes(item_id)
     if table == "users" and change == "dirty":
         changed = {a.key for a in inspect(obj).attrs if a.history.has_changes()}
@@ -163,23 +172,53 @@ def _noted(session) -> set[str]:
     return session.info.setdefault(_SCOPES, set())
 
 
+def _placed(session) -> tuple[set[int], set[int], set[int]]:
+    """The items whose places count, and the units and people they were in before."""
+    return session.info.setdefault(_PLACES, (set(), set(), set()))
+
+
+# An item's places: the units whose trees show it, the people whose inbox does.
+_PLACE_COLUMNS = {
+    "unit_id": ("unit", 1),
+    "handling_unit_id": ("handling_unit", 1),
+    "assignee_id": ("assignee", 2),
+    "driver_id": ("driver", 2),
+}
+
+
+def _note_old_places(obj, places: tuple[set[int], set[int], set[int]]) -> None:
+    """The units and people an item is leaving (a forward, a new assignee): its inbox
+    and dashboard are stale too. Before the flush the foreign keys still hold what the
+    database has, and ``committed_state`` what was set directly before."""
+    committed = inspect(obj).committed_state
+    for column, (relation, where) in _PLACE_COLUMNS.items():
+        for old in (obj.__dict__.get(column), committed.get(column), committed.get(relation)):
+            old = getattr(old, "id", old)
+            if isinstance(old, int):
+                places[where].add(old)
+
+
 @event.listens_for(Session, "before_flush")
 def _note_changes(session, flush_context, instances):
     # Before the flush, while each change's history is there to read.
-    found = _noted(session)
+    found, places = _noted(session), _placed(session)
     for obj in session.dirty:
         if session.is_modified(obj):
-            found.update(_scopes_of_object(obj, "dirty"))
+            found.update(_scopes_of_object(obj, "dirty", places[0]))
+            if getattr(obj, "__tablename__", None) == "items":
+                _note_old_places(obj, places)
     for obj in session.deleted:
-        found.update(_scopes_of_object(obj, "deleted"))
+        found.update(_scopes_of_object(obj, "deleted", places[0]))
+        if getattr(obj, "__tablename__", None) == "items":
+            _note_old_places(obj, places)
 
 
 @event.listens_for(Session, "after_flush")
 def _note_new(session, flush_context):
     # After it, when new rows have their ids.
-    found = _noted(session)
+    found, places = _noted(session), _placed(session)
     for obj in session.new:
-        found.update(_scopes_of_object(obj, "new"))
+        found.update(_scopes_of_object(obj, "new", places[0]))
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -206,9 +245,12 @@ def _bump(session):
     if session.new or session.dirty or session.deleted:
         session.flush()
     scopes = session.info.pop(_SCOPES, None)
+    places = session.info.pop(_PLACES, None)
     if not scopes:
         return
     connection = session.connection()
+    if places and places[0] and EVERYTHING not in scopes:
+        scopes |= _place_scopes(connection, *places)
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     table = PageVersion.__table__
     # One statement, the scopes in one order: two writers never wait on each other
@@ -220,10 +262,78 @@ def _bump(session):
     connection.execute(stmt)
 
 
+def _place_scopes(connection, items: set[int], units: set[int], people: set[int]) -> set[str]:
+    """The trees and inboxes these items are in now (read in the writing transaction)
+    or were in before: ``tree:<unit>`` and ``inbox:<person>``."""
+    table = Item.__table__
+    rows = connection.execute(
+        select(
+            table.c.unit_id, table.c.handling_unit_id, table.c.assignee_id, table.c.driver_id
+        ).where(table.c.id.in_(sorted(items)))
+    )
+    units, people = set(units), set(people)
+    for unit_id, handling_unit_id, assignee_id, driver_id in rows:
+        units.update((unit_id, handling_unit_id))
+        people.update((assignee_id, driver_id))
+    units.discard(None)
+    found = {f"inbox:{p}" for p in people if p is not None}
+    return found | {f"tree:{t}" for t in _trees(connection, units)}
+
+
+_UP = """WITH RECURSIVE up(start, id, parent_id, depth) AS (
+    SELECT id, id, parent_id, 0 FROM units WHERE id IN ({units})
+    UNION ALL
+    SELECT up.start, u.id, u.parent_id, up.depth + 1 FROM units u
+    JOIN up ON u.id = up.parent_id WHERE up.depth < 100
+)
+SELECT start, id, parent_id, depth FROM up"""
+
+
+def _trees_of_chains(rows) -> dict[int, int]:
+    """Each unit's tree (the unit just below the top one on its way up; the top one is
+    its own), from rows ``(start, id, parent_id, depth)`` of its way up."""
+    chains: dict[int, list[tuple[int, int, int | None]]] = {}
+    for start, unit_id, parent_id, depth in rows:
+        chains.setdefault(start, []).append((depth, unit_id, parent_id))
+    trees = {}
+    for start, chain in chains.items():
+        chain.sort()
+        top = next((i for i, (_d, _u, parent) in enumerate(chain) if parent is None), None)
+        if top is None:  # a loop: nowhere to stop, so its own tree
+            trees[start] = start
+        else:
+            trees[start] = chain[max(top - 1, 0)][1]
+    return trees
+
+
+_VIEWER = """WITH RECURSIVE people(id) AS (
+    SELECT id FROM users WHERE id = {uid}
+    UNION SELECT id FROM users WHERE deputy_id = {uid} AND absent
+),
+up(start, id, parent_id, depth) AS (
+    SELECT id, id, parent_id, 0 FROM units WHERE manager_id IN (SELECT id FROM people)
+    UNION ALL
+    SELECT up.start, u.id, u.parent_id, up.depth + 1 FROM units u
+    JOIN up ON u.id = up.parent_id WHERE up.depth < 100
+)
+SELECT 'u', start, id, parent_id, depth FROM up
+UNION ALL SELECT 'p', id, NULL, NULL, NULL FROM people
+UNION ALL SELECT 'r', id, NULL, NULL, NULL FROM users WHERE id = {uid} AND role = 'admin'"""
+
+
+def _trees(connection, units: set[int]) -> set[int]:
+    if not units:
+        return set()
+    listed = ", ".join(str(int(u)) for u in sorted(units))
+    rows = connection.exec_driver_sql(_UP.format(units=listed)).all()
+    return set(_trees_of_chains(rows).values())
+
+
 @event.listens_for(Session, "after_rollback")
 def _forget(session):
     if not session.in_nested_transaction():
         session.info.pop(_SCOPES, None)
+        session.info.pop(_PLACES, None)
 
 
 class _VersionReader:
@@ -239,36 +349,52 @@ class _VersionReader:
         self.local = threading.local()
 
     def read(self, scopes: list[str]) -> dict[str, int]:
+        if db.engine.dialect.name == "postgresql":
+            sql, args = "SELECT scope, version FROM page_versions WHERE scope = ANY(%s)", (scopes,)
+        else:
+            marks = ", ".join("?" * len(scopes))
+            sql = f"SELECT scope, version FROM page_versions WHERE scope IN ({marks})"  # noqa: S608 - only placeholders
+            args = scopes
+        return dict(self._query(sql, args))
+
+    def _query(self, sql: str, args) -> list:
         engine = db.engine
         if getattr(self.local, "pid", None) != os.getpid():
             self.local.connections, self.local.pid = {}, os.getpid()  # not the parent's
         key = str(engine.url)
-        postgres = engine.dialect.name == "postgresql"
         for attempt in (1, 2):
             connection = self.local.connections.get(key)
             if connection is None:
+                postgres = engine.dialect.name == "postgresql"
                 connection = self.local.connections[key] = self._connect(engine, postgres)
             try:
                 cursor = connection.cursor()
-                if postgres:
-                    cursor.execute(
-                        "SELECT scope, version FROM page_versions WHERE scope = ANY(%s)",
-                        (scopes,),
-                    )
-                else:
-                    marks = ", ".join("?" * len(scopes))
-                    cursor.execute(
-                        f"SELECT scope, version FROM page_versions WHERE scope IN ({marks})",  # noqa: S608 - only placeholders
-                        scopes,
-                    )
+                cursor.execute(sql, args)
                 rows = cursor.fetchall()
                 cursor.close()
-                return dict(rows)
+                return rows
             except Exception:
                 self.local.connections.pop(key, None)  # reconnect once
                 if attempt == 2:
                     raise
-        return {}
+        return []
+
+    def viewer_scopes(self, user_id: int) -> list[str]:
+        """What a person's inbox and dashboard show: the trees of the units they manage
+        (and those of the absent managers they stand in for), what is assigned to them
+        anywhere; every list shard for an admin or the manager of a top unit. Read like
+        the versions, before the request's session begins, on the same connection."""
+        rows = self._query(_VIEWER.format(uid=int(user_id)), ())
+        chains, people = [], []
+        for tag, start, unit_id, parent_id, depth in rows:
+            if tag == "r" or (tag == "u" and depth == 0 and parent_id is None):
+                return list(LISTS)  # the whole organisation
+            if tag == "u":
+                chains.append((start, unit_id, parent_id, depth))
+            elif tag == "p":
+                people.append(start)
+        trees = sorted(set(_trees_of_chains(chains).values()))
+        return [*(f"tree:{t}" for t in trees), *(f"inbox:{p}" for p in sorted(people))]
 
     @staticmethod
     def _connect(engine, postgres: bool):
@@ -395,11 +521,10 @@ def _not_modified(etag: str) -> Response:
     return response
 
 
-def _read_stamp(scopes: list[str] | None) -> str | None:
-    if scopes is None:
-        return None
+def _read_stamp(endpoint: str | None, view_args: dict | None, user_id=None) -> str | None:
     try:
-        return stamp(scopes)
+        scopes = scopes_of(endpoint, view_args, user_id)
+        return None if scopes is None else stamp(scopes)
     except Exception as exc:  # the database is away: the page itself will say so (503)
         log.warning("page versions unreadable, page not from the cache: %s", exc)
         return None
@@ -414,8 +539,7 @@ def _serve_cached():
     # First, before anything the page shows: the page is as new as this stamp says.
     # The session names its user as "id:epoch" (models.User.get_id).
     user_id = str(session["_user_id"]).partition(":")[0]
-    scopes = scopes_of(request.endpoint, request.view_args, user_id)
-    page_stamp = _read_stamp(scopes)
+    page_stamp = _read_stamp(request.endpoint, request.view_args, user_id)
     if page_stamp is None:
         return None
     g.page_stamp = page_stamp
@@ -471,7 +595,7 @@ def _api_read_stamp():
     if request.method == "GET" and (
         endpoint in API_ITEM or endpoint in API_LIST or endpoint in API_ORG
     ):
-        g.api_stamp = _read_stamp(scopes_of(endpoint, request.view_args))
+        g.api_stamp = _read_stamp(endpoint, request.view_args)
 
 
 def _api_etag() -> str | None:

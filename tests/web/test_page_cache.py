@@ -337,7 +337,7 @@ def test_a_database_that_is_away_gets_a_503_not_a_500(site, tmp_path):
 # --- invalidation by what a page shows --------------------------------------------------------
 
 
-def _second_idea(app) -> int:
+def _second_idea(app, title: str = "Cykelställ vid stadshuset") -> int:
     """Another idea, committed: a page of its own, in its own scope."""
     with app.app_context():
         from ideas.models import User
@@ -345,7 +345,7 @@ def _second_idea(app) -> int:
         bo = db.session.scalar(select(User).where(User.email == "bo@example.se"))
         idea = items.submit_idea(
             bo,
-            title="Cykelställ vid stadshuset",
+            title=title,
             description="Det finns inga platser för cyklar.",
             unit="VOO",
             values=["Vi vill"],
@@ -378,8 +378,9 @@ def test_a_change_to_one_idea_leaves_the_pages_of_others_stored(site):
 
 
 def test_a_write_moves_only_the_versions_of_what_it_changed(site):
-    """No row is moved by every writing transaction: a comment moves its idea's scope
-    and its list's shard, nothing else, and a login elsewhere moves only that person's."""
+    """No row is moved by every writing transaction: a comment moves its idea's scope,
+    its list's shard, its unit's tree and its assignee's inbox, nothing else; and a
+    login elsewhere moves only that person's."""
     one = site["one"]
     url = f"/ideas/{site['idea']}"
     bo = _browser(one, "bo@example.se")
@@ -387,7 +388,10 @@ def test_a_write_moves_only_the_versions_of_what_it_changed(site):
     bo.post(f"{url}/comments", {"body": "En rad till."}, token_from=url)
     after = _versions(one)
     moved = {scope for scope in after if after[scope] != before.get(scope)}
-    assert moved == set(page_cache.item_scopes(site["idea"]))
+    with one.app_context():
+        idea = db.session.get(Item, site["idea"])
+        places = {f"tree:{idea.unit_id}", f"inbox:{idea.assignee_id}"}  # VOO, below the top
+    assert moved == set(page_cache.item_scopes(site["idea"])) | places
 
     anna = _browser(one, "anna@example.se")
     _page(one, anna, url)
@@ -534,3 +538,39 @@ def test_a_new_manager_manages_at_once_where_the_organisation_is_kept(site):
             db.session.scalar(select(Unit).where(Unit.code == "VOO")).manager_id = before
             db.session.commit()
     assert status_form not in _page(one, ida, url)[0]
+
+
+def test_a_change_in_one_tree_leaves_the_inboxes_of_another_stored(site):
+    """Forty managers triaging on a Monday: a change in Carl's units (VOO) re-renders
+    his inbox and the director's above both, and leaves Ida's (IT) stored; an item
+    forwarded from VOO to IT is in Ida's inbox, and gone from Carl's, once the
+    worker has routed it to her; both inboxes are rendered again at each step."""
+    one, two = site["one"], site["two"]
+    carl = _browser(one, "chef@example.se")
+    ida = _browser(one, "itchef@example.se")
+    dora = _browser(one, "direktor@example.se")
+    for manager in (carl, ida, dora):
+        _page(one, manager, "/inbox")
+        assert _page(one, manager, "/inbox")[1] == 0
+    title = "Skottning av personalparkeringen"
+    idea = _second_idea(two, title)  # submitted in VOO, not yet routed
+    with two.app_context():
+        routing.route_item(idea)
+        db.session.commit()
+    inbox, n = _page(one, carl, "/inbox")
+    assert n > 0 and title in inbox
+    assert _page(one, dora, "/inbox")[1] > 0  # the top unit's manager sees every tree
+    assert _page(one, ida, "/inbox")[1] == 0  # another tree: still the stored page
+
+    url = f"/ideas/{idea}"
+    form = {"unit": "IT", "comment": "Det här är IT-enhetens fråga."}
+    response = _browser(two, "chef@example.se").post(f"/items/{idea}/forward", form, token_from=url)
+    assert response.status_code == 302
+    assert _page(one, ida, "/inbox")[1] > 0  # now handled in IT: rendered again
+    assert _page(one, carl, "/inbox")[1] > 0
+    with two.app_context():
+        routing.route_item(idea)  # the worker routes it again, to IT's manager
+        db.session.commit()
+    inbox, n = _page(one, carl, "/inbox")
+    assert n > 0 and title not in inbox
+    assert title in _page(one, ida, "/inbox")[0]
