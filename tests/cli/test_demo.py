@@ -137,7 +137,8 @@ def fingerprint():
             [(h.action, h.to_status, h.comment, h.created_at) for h in i.history],
             [(c.author.email, c.body) for c in i.comments],
         )
-        for i in db.session.scalars(select(Item).order_by(Item.created_at))
+        # Two items may share a moment: the title breaks the tie, as ids differ per load.
+        for i in db.session.scalars(select(Item).order_by(Item.created_at, Item.title))
     ]
 
 
