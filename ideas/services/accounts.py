@@ -10,6 +10,7 @@ from datetime import timedelta
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ideas import clock
 from ideas.extensions import db
@@ -223,7 +224,11 @@ def token_row(token: str) -> ApiToken | None:
     """The active token row for a presented token, or None."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
+    row = db.session.scalar(
+        select(ApiToken)
+        .where(ApiToken.token_hash == _token_hash(token))
+        .options(joinedload(ApiToken.user))  # the owner in the same query
+    )
     if row is None or not row.user.active:
         return None
     return row
