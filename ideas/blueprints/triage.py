@@ -14,7 +14,7 @@ from wtforms.widgets import Select, html_params
 from ideas import clock, page_cache
 from ideas.extensions import db
 from ideas.forms import BulkForm, DelegateForm, ForwardForm, MergeForm
-from ideas.models import STATUS_LABELS, Item, Kind, Role, Status, Unit, Value
+from ideas.models import STATUS_LABELS, Item, Kind, Role, Status, Unit
 from ideas.services import items as item_service
 from ideas.services import triage
 from ideas.services.permissions import can_view_item
@@ -112,10 +112,8 @@ def inbox(form: BulkForm | None = None, code: int = 200):
         rows=rows,
         counts=counts,
         filters=filters,
-        units=units,
-        values=db.session.scalars(
-            select(Value).where(Value.active.is_(True)).order_by(Value.position)
-        ).all(),
+        unit_options=select_options(units, filters.unit or ""),
+        values=item_service.filter_choices()[0],  # kept while the organisation is unchanged
         statuses=[(s, STATUS_LABELS[Status(s)]) for s in triage.INBOX_STATUSES],
         form=form,
         now=clock.now(),
