@@ -57,12 +57,12 @@ from typing import TypeVar
 
 from flask import Flask, Response, current_app, g, request, session
 from flask_sqlalchemy.session import Session  # the app's sessions, not a library's
-from sqlalchemy import event, inspect, select
+from sqlalchemy import event, inspect, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ideas import clock
 from ideas.extensions import db
-from ideas.models import Item, PageVersion
+from ideas.models import PageVersion
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -249,12 +249,15 @@ def _bump(session):
     if not scopes:
         return
     connection = session.connection()
-    if places and places[0] and EVERYTHING not in scopes:
-        scopes |= _place_scopes(connection, *places)
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    table = PageVersion.__table__
     # One statement, the scopes in one order: two writers never wait on each other
     # crosswise (no deadlock), and each waits only while the other commits.
+    if places and places[0] and EVERYTHING not in scopes:
+        items, units, people = places
+        scopes |= {f"inbox:{p}" for p in people}
+        connection.execute(*_bump_with_places(scopes, items, units))
+        return
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    table = PageVersion.__table__
     stmt = dialect.insert(table).values([{"scope": s, "version": 1} for s in sorted(scopes)])
     stmt = stmt.on_conflict_do_update(
         index_elements=[table.c.scope], set_={"version": table.c.version + 1}
@@ -262,31 +265,49 @@ def _bump(session):
     connection.execute(stmt)
 
 
-def _place_scopes(connection, items: set[int], units: set[int], people: set[int]) -> set[str]:
-    """The trees and inboxes these items are in now (read in the writing transaction)
-    or were in before: ``tree:<unit>`` and ``inbox:<person>``."""
-    table = Item.__table__
-    rows = connection.execute(
-        select(
-            table.c.unit_id, table.c.handling_unit_id, table.c.assignee_id, table.c.driver_id
-        ).where(table.c.id.in_(sorted(items)))
-    )
-    units, people = set(units), set(people)
-    for unit_id, handling_unit_id, assignee_id, driver_id in rows:
-        units.update((unit_id, handling_unit_id))
-        people.update((assignee_id, driver_id))
-    units.discard(None)
-    found = {f"inbox:{p}" for p in people if p is not None}
-    return found | {f"tree:{t}" for t in _trees(connection, units)}
-
-
-_UP = """WITH RECURSIVE up(start, id, parent_id, depth) AS (
-    SELECT id, id, parent_id, 0 FROM units WHERE id IN ({units})
-    UNION ALL
-    SELECT up.start, u.id, u.parent_id, up.depth + 1 FROM units u
+# The scopes of a write to items, with the trees and inboxes the items are in now (read
+# in the writing transaction) or were in before (``units``), moved in one statement:
+# ``tree:<unit>`` for the unit just below the top one on each unit's way up (the top
+# one for itself), ``inbox:<person>`` for whom each is assigned or delegated to.
+_BUMP_WITH_PLACES = """WITH RECURSIVE
+known(scope) AS (VALUES {known}),
+placed(id) AS (
+    SELECT unit_id FROM items WHERE id IN ({items})
+    UNION SELECT handling_unit_id FROM items WHERE id IN ({items})
+    UNION SELECT id FROM units WHERE id IN ({units})
+),
+up(id, parent_id, depth) AS (
+    SELECT id, parent_id, 0 FROM units WHERE id IN (SELECT id FROM placed)
+    UNION
+    SELECT u.id, u.parent_id, up.depth + 1 FROM units u
     JOIN up ON u.id = up.parent_id WHERE up.depth < 100
+),
+found(scope) AS (
+    SELECT scope FROM known
+    UNION SELECT 'tree:' || up.id FROM up JOIN units top ON top.id = up.parent_id
+        WHERE top.parent_id IS NULL
+    UNION SELECT 'tree:' || id FROM up WHERE depth = 0 AND parent_id IS NULL
+    UNION SELECT 'inbox:' || assignee_id FROM items
+        WHERE id IN ({items}) AND assignee_id IS NOT NULL
+    UNION SELECT 'inbox:' || driver_id FROM items
+        WHERE id IN ({items}) AND driver_id IS NOT NULL
 )
-SELECT start, id, parent_id, depth FROM up"""
+INSERT INTO page_versions (scope, version)
+SELECT scope, 1 FROM found WHERE true ORDER BY scope
+ON CONFLICT (scope) DO UPDATE SET version = page_versions.version + 1"""
+
+
+def _bump_with_places(scopes: set[str], items: set[int], units: set[int]):
+    """The statement and parameters that move ``scopes`` and the places of ``items``
+    (and of the ``units`` they left). Ids are whole numbers, written in; scopes bound."""
+    known = sorted(scopes)
+    params = {f"s{n}": scope for n, scope in enumerate(known)}
+    sql = _BUMP_WITH_PLACES.format(
+        known=", ".join(f"(:s{n})" for n in range(len(known))),
+        items=", ".join(str(int(i)) for i in sorted(items)),
+        units=", ".join(str(int(u)) for u in sorted(units)) or "NULL",
+    )
+    return text(sql), params
 
 
 def _trees_of_chains(rows) -> dict[int, int]:
@@ -319,14 +340,6 @@ up(start, id, parent_id, depth) AS (
 SELECT 'u', start, id, parent_id, depth FROM up
 UNION ALL SELECT 'p', id, NULL, NULL, NULL FROM people
 UNION ALL SELECT 'r', id, NULL, NULL, NULL FROM users WHERE id = {uid} AND role = 'admin'"""
-
-
-def _trees(connection, units: set[int]) -> set[int]:
-    if not units:
-        return set()
-    listed = ", ".join(str(int(u)) for u in sorted(units))
-    rows = connection.exec_driver_sql(_UP.format(units=listed)).all()
-    return set(_trees_of_chains(rows).values())
 
 
 @event.listens_for(Session, "after_rollback")
