@@ -265,10 +265,23 @@ def _bump(session):
     connection.execute(stmt)
 
 
+# A unit's tree: the unit just below the top one on its way up (a top unit is its own).
+# Read from the units of a CTE ``placed(id)``: ``trees(id, top)``, top 1 for a top unit.
+_TREES = """up(id, parent_id, depth) AS (
+    SELECT id, parent_id, 0 FROM units WHERE id IN (SELECT id FROM placed)
+    UNION
+    SELECT u.id, u.parent_id, up.depth + 1 FROM units u
+    JOIN up ON u.id = up.parent_id WHERE up.depth < 100
+),
+trees(id, top) AS (
+    SELECT up.id, 0 FROM up JOIN units top ON top.id = up.parent_id
+        WHERE top.parent_id IS NULL
+    UNION SELECT id, 1 FROM up WHERE depth = 0 AND parent_id IS NULL
+)"""
+
 # The scopes of a write to items, with the trees and inboxes the items are in now (read
 # in the writing transaction) or were in before (``units``), moved in one statement:
-# ``tree:<unit>`` for the unit just below the top one on each unit's way up (the top
-# one for itself), ``inbox:<person>`` for whom each is assigned or delegated to.
+# ``tree:<unit>``, and ``inbox:<person>`` for whom each is assigned or delegated to.
 _BUMP_WITH_PLACES = """WITH RECURSIVE
 known(scope) AS (VALUES {known}),
 placed(id) AS (
@@ -276,17 +289,10 @@ placed(id) AS (
     UNION SELECT handling_unit_id FROM items WHERE id IN ({items})
     UNION SELECT id FROM units WHERE id IN ({units})
 ),
-up(id, parent_id, depth) AS (
-    SELECT id, parent_id, 0 FROM units WHERE id IN (SELECT id FROM placed)
-    UNION
-    SELECT u.id, u.parent_id, up.depth + 1 FROM units u
-    JOIN up ON u.id = up.parent_id WHERE up.depth < 100
-),
+{trees},
 found(scope) AS (
     SELECT scope FROM known
-    UNION SELECT 'tree:' || up.id FROM up JOIN units top ON top.id = up.parent_id
-        WHERE top.parent_id IS NULL
-    UNION SELECT 'tree:' || id FROM up WHERE depth = 0 AND parent_id IS NULL
+    UNION SELECT 'tree:' || id FROM trees
     UNION SELECT 'inbox:' || assignee_id FROM items
         WHERE id IN ({items}) AND assignee_id IS NOT NULL
     UNION SELECT 'inbox:' || driver_id FROM items
@@ -306,40 +312,22 @@ def _bump_with_places(scopes: set[str], items: set[int], units: set[int]):
         known=", ".join(f"(:s{n})" for n in range(len(known))),
         items=", ".join(str(int(i)) for i in sorted(items)),
         units=", ".join(str(int(u)) for u in sorted(units)) or "NULL",
+        trees=_TREES,
     )
     return text(sql), params
 
 
-def _trees_of_chains(rows) -> dict[int, int]:
-    """Each unit's tree (the unit just below the top one on its way up; the top one is
-    its own), from rows ``(start, id, parent_id, depth)`` of its way up."""
-    chains: dict[int, list[tuple[int, int, int | None]]] = {}
-    for start, unit_id, parent_id, depth in rows:
-        chains.setdefault(start, []).append((depth, unit_id, parent_id))
-    trees = {}
-    for start, chain in chains.items():
-        chain.sort()
-        top = next((i for i, (_d, _u, parent) in enumerate(chain) if parent is None), None)
-        if top is None:  # a loop: nowhere to stop, so its own tree
-            trees[start] = start
-        else:
-            trees[start] = chain[max(top - 1, 0)][1]
-    return trees
-
-
+# Whose inbox and dashboard: the person, and the absent managers they stand in for; the
+# trees of the units those manage; and whether the person is an admin.
 _VIEWER = """WITH RECURSIVE people(id) AS (
     SELECT id FROM users WHERE id = {uid}
     UNION SELECT id FROM users WHERE deputy_id = {uid} AND absent
 ),
-up(start, id, parent_id, depth) AS (
-    SELECT id, id, parent_id, 0 FROM units WHERE manager_id IN (SELECT id FROM people)
-    UNION ALL
-    SELECT up.start, u.id, u.parent_id, up.depth + 1 FROM units u
-    JOIN up ON u.id = up.parent_id WHERE up.depth < 100
-)
-SELECT 'u', start, id, parent_id, depth FROM up
-UNION ALL SELECT 'p', id, NULL, NULL, NULL FROM people
-UNION ALL SELECT 'r', id, NULL, NULL, NULL FROM users WHERE id = {uid} AND role = 'admin'"""
+placed(id) AS (SELECT id FROM units WHERE manager_id IN (SELECT id FROM people)),
+{trees}
+SELECT 't', id, top FROM trees
+UNION ALL SELECT 'p', id, 0 FROM people
+UNION ALL SELECT 'r', id, 0 FROM users WHERE id = {uid} AND role = 'admin'"""
 
 
 @event.listens_for(Session, "after_rollback")
@@ -397,17 +385,12 @@ class _VersionReader:
         (and those of the absent managers they stand in for), what is assigned to them
         anywhere; every list shard for an admin or the manager of a top unit. Read like
         the versions, before the request's session begins, on the same connection."""
-        rows = self._query(_VIEWER.format(uid=int(user_id)), ())
-        chains, people = [], []
-        for tag, start, unit_id, parent_id, depth in rows:
-            if tag == "r" or (tag == "u" and depth == 0 and parent_id is None):
-                return list(LISTS)  # the whole organisation
-            if tag == "u":
-                chains.append((start, unit_id, parent_id, depth))
-            elif tag == "p":
-                people.append(start)
-        trees = sorted(set(_trees_of_chains(chains).values()))
-        return [*(f"tree:{t}" for t in trees), *(f"inbox:{p}" for p in sorted(people))]
+        rows = self._query(_VIEWER.format(uid=int(user_id), trees=_TREES), ())
+        if any(tag == "r" or (tag == "t" and top) for tag, _id, top in rows):
+            return list(LISTS)  # an admin, or a top unit's manager: the whole organisation
+        trees = sorted(i for tag, i, _top in rows if tag == "t")
+        people = sorted(i for tag, i, _top in rows if tag == "p")
+        return [*(f"tree:{t}" for t in trees), *(f"inbox:{p}" for p in people)]
 
     @staticmethod
     def _connect(engine, postgres: bool):

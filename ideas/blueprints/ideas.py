@@ -48,7 +48,6 @@ from ideas.models import (
     Kind,
     Status,
     Support,
-    Unit,
     Value,
     allowed_next,
 )
@@ -85,10 +84,6 @@ def _values() -> list[Value]:
             .order_by(Value.position)
         )
     )
-
-
-def _units() -> list[Unit]:
-    return list(db.session.scalars(select(Unit).order_by(Unit.name)))
 
 
 @bp.get("")

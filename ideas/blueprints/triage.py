@@ -14,7 +14,7 @@ from wtforms.widgets import Select, html_params
 from ideas import clock, page_cache
 from ideas.extensions import db
 from ideas.forms import BulkForm, DelegateForm, ForwardForm, MergeForm
-from ideas.models import STATUS_LABELS, Item, Kind, Role, Status, Unit
+from ideas.models import STATUS_LABELS, Item, Kind, Role, Status
 from ideas.services import items as item_service
 from ideas.services import triage
 from ideas.services.permissions import can_view_item
@@ -43,23 +43,24 @@ def _filters() -> triage.InboxFilters:
 
 
 def unit_choices() -> list[tuple[str, str]]:
-    """Every unit as ``(code, name)``, by name: the choices of a unit select. Rows,
-    not ORM objects: the list has hundreds of units, and a page shows it whole."""
+    """Every unit as ``(code, name)``, by name: the choices of a unit select. Made from
+    the lists' unit rows (``items.filter_choices``), kept while the organisation is
+    unchanged."""
     return page_cache.org_memo(
-        "unit_choices",
-        lambda: [
-            tuple(row)
-            for row in db.session.execute(select(Unit.code, Unit.name).order_by(Unit.name))
-        ],
+        "unit_choices", lambda: [(code, name) for code, name, _id in _unit_rows()]
     )
 
 
 def unit_code(unit_id: int | None) -> str | None:
     """The code of the unit with this id (a person's own, say), without loading it."""
     codes = page_cache.org_memo(
-        "unit_codes", lambda: dict(db.session.execute(select(Unit.id, Unit.code)).all())
+        "unit_codes", lambda: {unit_id: code for code, _name, unit_id in _unit_rows()}
     )
     return None if unit_id is None else codes.get(unit_id)
+
+
+def _unit_rows():
+    return item_service.filter_choices()[1]
 
 
 class UnitSelect(Select):

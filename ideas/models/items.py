@@ -213,6 +213,19 @@ class Item(db.Model):
         return f"<Item {self.id} {self.kind} {self.status}>"
 
 
+# The columns ``Item.open_deadlines`` reads: a plain row that has them can call it too
+# (the digest's queue, the web's list rows).
+DEADLINE_COLUMNS = (
+    Item.status,
+    Item.first_answer_due,
+    Item.answered_at,
+    Item.decision_due,
+    Item.decided_at,
+    Item.evaluation_due,
+    Item.evaluated_at,
+)
+
+
 class HistoryEntry(db.Model):
     """One step in an item's life. Append-only: the database refuses updates and deletes."""
 

@@ -40,6 +40,7 @@ from ideas.models import (
     Status,
     User,
 )
+from ideas.models.items import DEADLINE_COLUMNS
 from ideas.services import mail
 
 log = logging.getLogger(__name__)
@@ -118,18 +119,6 @@ class QueueItem(NamedTuple):
     status: str
     next_deadline: datetime | None
     overdue: bool
-
-
-# The columns Item.open_deadlines() reads: it is called on the row itself.
-_DEADLINES = (
-    Item.status,
-    Item.first_answer_due,
-    Item.answered_at,
-    Item.decision_due,
-    Item.decided_at,
-    Item.evaluation_due,
-    Item.evaluated_at,
-)
 
 
 # What the news and the unit's new ideas show (templates/email/digest.*).
@@ -213,7 +202,7 @@ def compose(users: list[User], facts: RunFacts) -> list[Digest]:
     managers = [i for i in ids if i in facts.assignees]
     queues = (
         db.session.execute(
-            select(Item.assignee_id, Item.id, Item.title, *_DEADLINES)
+            select(Item.assignee_id, Item.id, Item.title, *DEADLINE_COLUMNS)
             # Unordered: sorted below, by the next deadline.
             .where(
                 Item.assignee_id.in_(managers),

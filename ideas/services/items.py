@@ -33,7 +33,14 @@ from ideas.models import (
     Value,
     item_values,
 )
-from ideas.models.items import BENEFIT_MAX, COMMENT_MAX, DESCRIPTION_MAX, REASON_MAX, TITLE_MAX
+from ideas.models.items import (
+    BENEFIT_MAX,
+    COMMENT_MAX,
+    DEADLINE_COLUMNS,
+    DESCRIPTION_MAX,
+    REASON_MAX,
+    TITLE_MAX,
+)
 from ideas.services import categories, deadlines, outbox
 from ideas.services.errors import DomainError, NotAllowed
 from ideas.services.paging import (
@@ -655,16 +662,10 @@ class ListEntry:
         Item.id,
         Item.kind,
         Item.title,
-        Item.status,
         Item.created_at,
         Item.support_count,
         Item.comment_count,
-        Item.first_answer_due,
-        Item.answered_at,
-        Item.decision_due,
-        Item.decided_at,
-        Item.evaluation_due,
-        Item.evaluated_at,
+        *DEADLINE_COLUMNS,
         Item.implemented_at,
         Item.benefit,
         Item.outcome,
