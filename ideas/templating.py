@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Flask, current_app, g
-from flask_babel import format_date, format_datetime, format_decimal, get_locale, to_user_timezone
+from flask_babel import (
+    format_date,
+    format_datetime,
+    format_decimal,
+    get_locale,
+    get_translations,
+    to_user_timezone,
+)
 
 from ideas.markdown import render_markdown
 from ideas.models import STATUS_LABELS, Status
@@ -41,7 +48,35 @@ def status_label(status: str) -> str:
 VISION = "I Ljungby kommun formar vi framtiden tillsammans, 35 000 invånare år 2035"
 
 
+def _catalogue_lookup():
+    """``translations()``: the catalogue of the language the current request (or a
+    ``force_locale`` block in it) speaks. Flask-Babel's own look-up walks the request
+    context, the locale and its name on every string; a page has a hundred strings, so
+    the catalogue is found once a language, from the locale the context already holds."""
+    catalogues: dict = {}
+
+    def translations():
+        babel_context = g.get("_flask_babel")
+        locale = getattr(babel_context, "babel_locale", None)
+        if locale is None:  # not chosen yet in this request: Flask-Babel chooses it
+            return get_translations()
+        found = catalogues.get(locale)
+        if found is None:
+            found = catalogues[locale] = get_translations()
+        return found
+
+    return translations
+
+
 def init_app(app: Flask) -> None:
+    translations = _catalogue_lookup()
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+    )
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["datetime"] = lambda d: format_datetime(d, "short") if d else ""
     app.jinja_env.filters["date"] = date_filter
