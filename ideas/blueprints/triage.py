@@ -96,7 +96,7 @@ def inbox(form: BulkForm | None = None, code: int = 200):
     counts = triage.inbox_counts(current_user, filters, scope=scope)
     page = paginate_ids(
         triage.inbox_query(current_user, filters, ids_only=True, scope=scope),
-        item_service.list_rows,
+        item_service.inbox_rows,
         page=page_arg(),
         per_page=per_page,
         error_out=False,

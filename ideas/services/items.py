@@ -14,6 +14,7 @@ from sqlalchemy.orm import aliased, joinedload, load_only, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ideas import clock, page_cache
+from ideas.database import among
 from ideas.extensions import db
 from ideas.models import (
     ALLOWED_TRANSITIONS,
@@ -452,7 +453,9 @@ def concerns_visible_to(user: User, managed: Sequence[int] | None = None):
         Item.author_id == user.id,
         Item.assignee_id == user.id,
         Item.driver_id == user.id,
-        Item.handling_unit_id.in_(managed),
+        Item.handling_unit_id.in_(managed)
+        if isinstance(managed, Select)
+        else among(Item.handling_unit_id, managed),
     )
 
 
@@ -711,6 +714,38 @@ def place_rows(ids: Sequence[int]) -> list[ListEntry]:
     ):
         values[item_id].append(Named(name))
     return [ListEntry(by_id[i], values[i]) for i in ids if i in by_id]
+
+
+class InboxEntry:
+    """What a manager's inbox shows of an item, read as one plain row: its kind, title,
+    status, unit and driver, and its deadlines (``Item.next_deadline``)."""
+
+    COLUMNS = (Item.id, Item.kind, Item.title, *DEADLINE_COLUMNS)
+    __slots__ = (*(c.key for c in COLUMNS), "unit", "driver")
+
+    open_deadlines = Item.open_deadlines
+    next_deadline = Item.next_deadline
+
+    def __init__(self, row):
+        for column, value in zip(self.COLUMNS, row, strict=False):
+            setattr(self, column.key, value)
+        self.unit = Named(row.unit_name)
+        self.driver = Named(row.driver_name) if row.driver_name is not None else None
+
+
+def inbox_rows(ids: Sequence[int]) -> list[InboxEntry]:
+    """The items with these ids, in this order, as the inbox shows them, in one query."""
+    if not ids:
+        return []
+    driver = aliased(User)
+    rows = db.session.execute(
+        select(*InboxEntry.COLUMNS, Unit.name.label("unit_name"), driver.name.label("driver_name"))
+        .join(Unit, Unit.id == Item.unit_id)
+        .outerjoin(driver, driver.id == Item.driver_id)
+        .where(Item.id.in_(ids))
+    )
+    by_id = {row.id: row for row in rows}
+    return [InboxEntry(by_id[i]) for i in ids if i in by_id]
 
 
 def load_item(item_id: int, *, comments: bool = True) -> Item | None:

@@ -47,6 +47,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.expression import CTE
 
 from ideas import clock
+from ideas.database import among
 from ideas.extensions import db
 from ideas.models import Item, Kind, Role, Status, Unit, User, Value, item_values
 from ideas.services.accounts import require_unit
@@ -172,7 +173,7 @@ class Scope:
     def in_units(self, item) -> ColumnElement[bool]:
         """``item`` (Item or an alias of it) belongs to a unit in scope."""
         ids = self.unit_ids
-        return true() if ids is None else item.unit_id.in_(ids)
+        return true() if ids is None else among(item.unit_id, ids)
 
     def in_period(self, item) -> ColumnElement[bool]:
         """``item`` was created within the period (UTC days, both ends included)."""

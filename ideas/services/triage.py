@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, literal, or_, select, update
 
 from ideas import clock
+from ideas.database import among, not_among
 from ideas.extensions import db
 from ideas.models import Comment, Follow, Item, Kind, Role, Status, Support, Unit, User, Value
 from ideas.models.items import REASON_MAX
@@ -244,9 +245,9 @@ def whose(user: User) -> Whose:
 def _whose(scope: Whose):
     """The items a manager answers for, as a condition on Item (see ``Whose``)."""
     return or_(
-        Item.assignee_id.in_(scope.people),
+        among(Item.assignee_id, scope.people),
         Item.driver_id == scope.driver,
-        Item.handling_unit_id.in_(scope.units),
+        among(Item.handling_unit_id, scope.units),
     )
 
 
@@ -291,14 +292,14 @@ def inbox_counts(
     delegated to the people that are handled elsewhere (or not yet routed)."""
     scope = scope or whose(user)
     base = [*_open(), *_filtered(filters)]
-    elsewhere = or_(Item.handling_unit_id.is_(None), Item.handling_unit_id.not_in(scope.units))
+    elsewhere = or_(Item.handling_unit_id.is_(None), not_among(Item.handling_unit_id, scope.units))
     rows = (
         select(Item.kind, Item.next_due)
-        .where(*base, Item.handling_unit_id.in_(scope.units))
+        .where(*base, among(Item.handling_unit_id, scope.units))
         .union_all(
             select(Item.kind, Item.next_due).where(
                 *base,
-                or_(Item.assignee_id.in_(scope.people), Item.driver_id == scope.driver),
+                or_(among(Item.assignee_id, scope.people), Item.driver_id == scope.driver),
                 elsewhere,
             )
         )

@@ -56,6 +56,25 @@ def test_employees_have_no_inbox_unless_an_item_is_delegated_to_them(client, aut
     assert page.status_code == 200 and idea.title in page.text
 
 
+def test_an_inbox_row_shows_kind_unit_driver_and_the_next_deadline(client, auth, org):
+    from datetime import timedelta
+
+    from ideas import clock
+    from ideas.services import triage
+
+    idea = routed(factories.idea(org.anna, title="Nyckelskåp i hemtjänsten"))
+    triage.delegate(idea, org.boss, org.bo.email)
+    late = routed(factories.idea(org.anna, title="Sen idé"))
+    late.first_answer_due = clock.now() - timedelta(days=2)
+    db.session.commit()
+    auth.login(org.boss.email)
+    page = client.get("/inbox").text
+    row = page[page.index("Nyckelskåp i hemtjänsten") :].split("</tr>")[0]
+    assert "Förslag" in row and f"drivs av {org.bo.name}" in row and org.unit.name in row
+    late_row = page[page.index("Sen idé") :].split("</tr>")[0]
+    assert 'class="overdue"' in late_row and "(försenat)" in late_row
+
+
 def test_forward_merge_and_delegate_from_the_item_page(client, auth, org):
     idea = routed(factories.idea(org.anna, title="Nyckelskåp i hemtjänsten"))
     twin = routed(factories.idea(org.bo, title="Kodskåp för nycklar"))
