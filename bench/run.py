@@ -571,7 +571,7 @@ def measure_web(servers: dict, pages: dict, sessions: dict, token: str, submit_b
     the ceiling (the minimal Flask app) and the in-app ping; the submit POST on the
     application as shipped (a write: the page cache only costs it)."""
     results: dict[str, dict] = {}
-    order = ["ceiling", "ping", *pages, "submit"]
+    order = ["ceiling", "ping", "reference", *pages, "submit"]
     for connections in (CONNECTIONS, 1):
         for rnd in (1, 2):
             for name in order:
@@ -579,6 +579,9 @@ def measure_web(servers: dict, pages: dict, sessions: dict, token: str, submit_b
                 if name == "ceiling":
                     who, path = "employee", "/"
                     base, ping = servers["minimal"], "/"
+                elif name == "reference":
+                    who, path = "employee", "/"
+                    base, ping = servers["reference"], "/"
                 elif name == "ping":
                     who, path = "employee", "/bench/ping"
                 elif name == "submit":
@@ -1022,9 +1025,11 @@ def report(run: dict) -> str:
         f"{f['users']:,} users, {f['units']} units {f['depth']} levels deep, "
         f"{f['supports']:,} supports, {f['comments']:,} comments, {f['history']:,} history "
         "rows",
-        f"- Servers: three gunicorns with `ideas serve --web-only`'s options and {WORKERS} "
+        f"- Servers: four gunicorns with `ideas serve --web-only`'s options and {WORKERS} "
         "sync workers each: **the ceiling**, the smallest Flask app (`bench/minimal.py`, one "
-        'route answering "ok"); the application with its **page cache off** '
+        'route answering "ok"); **the reference**, a careful plain Flask list page on the '
+        "same database (`bench/reference.py`: what the stack itself reaches for a page of "
+        "rows); the application with its **page cache off** "
         "(`IDEAS_PAGE_CACHE_URL=` empty: every request a first render); the application "
         "**as shipped** (page cache on, Redis).",
         f"- Load: wrk on loopback, {DURATION} s per measurement, each twice (run 1 / run 2); "
@@ -1041,6 +1046,8 @@ def report(run: dict) -> str:
     rows = {
         "ceiling": "**ceiling**: the minimal Flask app",
         "ping": "in-app ping `/bench/ping` (no database)",
+        "reference": "reference: a careful plain Flask list page (`bench/reference.py`: 25 "
+        "rows, ORM, Jinja, indexed; no login or session)",
         **{k: label.format(**f) for k, label in PAGE_LABELS.items()},
         "submit": "submit an idea (POST; the application as shipped)",
     }
@@ -1304,8 +1311,11 @@ def main() -> None:
     if behind:
         raise SystemExit(behind)
     logdir = Path(tempfile.mkdtemp(prefix="ideas-bench-"))
-    ports = {name: free_port() for name in ("cached", "nocache", "minimal", "smtp")}
-    servers = {name: f"http://127.0.0.1:{ports[name]}" for name in ("cached", "nocache", "minimal")}
+    ports = {name: free_port() for name in ("cached", "nocache", "minimal", "reference", "smtp")}
+    servers = {
+        name: f"http://127.0.0.1:{ports[name]}"
+        for name in ("cached", "nocache", "minimal", "reference")
+    }
     sink_count = logdir / "smtp-count"
     sink_count.write_text("0")
     env = {
@@ -1383,6 +1393,7 @@ def main() -> None:
                 ("cached", "app", env),
                 ("nocache", "app", env_nocache),
                 ("minimal", "minimal", env),
+                ("reference", "reference", env),
             ):
                 stack.enter_context(
                     process(
@@ -1396,6 +1407,7 @@ def main() -> None:
                 ("cached", "/bench/ping"),
                 ("nocache", "/bench/ping"),
                 ("minimal", "/"),
+                ("reference", "/"),
             ):
                 wait_for(lambda b=servers[name], p=path: Session(b).get(p)[0] == 200, name)
             sessions = {

@@ -1,8 +1,9 @@
 """``ideas serve --web-only`` as production runs it (gunicorn, the same options, sync
 workers), serving either the application (``bench.wsgi.bench_app``: the app plus its
-in-app ping) or the ceiling (``bench.minimal``: the smallest Flask app).
+in-app ping), the ceiling (``bench.minimal``: the smallest Flask app) or the reference
+(``bench.reference``: a careful plain Flask list page).
 
-    python -m bench.serve PORT WORKERS [app|minimal]
+    python -m bench.serve PORT WORKERS [app|minimal|reference]
 """
 
 from __future__ import annotations
@@ -22,6 +23,10 @@ class BenchApplication(WebApplication):
             from bench.minimal import app
 
             return app
+        if self.which == "reference":
+            from bench.reference import app
+
+            return app
         from bench.wsgi import bench_app
 
         return bench_app()
@@ -30,8 +35,8 @@ class BenchApplication(WebApplication):
 def main() -> None:
     port, workers = int(sys.argv[1]), int(sys.argv[2])
     which = sys.argv[3] if len(sys.argv) > 3 else "app"
-    if which not in ("app", "minimal"):
-        raise SystemExit(f"unknown app {which!r}: app or minimal")
+    if which not in ("app", "minimal", "reference"):
+        raise SystemExit(f"unknown app {which!r}: app, minimal or reference")
     options = gunicorn_options("127.0.0.1", port, workers)
     options["worker_class"] = "sync"  # gunicorn's default, said out loud
     BenchApplication(options, which).run()
