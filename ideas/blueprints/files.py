@@ -33,8 +33,7 @@ def send_item_file(row: ItemFile, *, thumbnail: bool = False):
     mimetype = row.content_type
     if thumbnail and row.content_type != "image/png":
         mimetype = "image/jpeg"
-    if mimetype == "text/plain":
-        mimetype = "text/plain; charset=utf-8"
+    # (Flask adds "; charset=utf-8" to a text/plain type of its own accord.)
     name = row.name if not thumbnail else f"thumbnail-{row.name.rsplit('.', 1)[0]}.jpg"
     if thumbnail and row.content_type == "image/png":
         name = name[:-4] + ".png"
