@@ -56,7 +56,7 @@ def register_extensions(app: Flask) -> None:
         render_as_batch=True,
         compare_type=True,
     )
-    from ideas.blueprints.report import allow_files
+    from ideas.web import allow_files
 
     app.before_request(allow_files)  # before csrf, which reads the form
     csrf.init_app(app)
@@ -76,6 +76,7 @@ def register_blueprints(app: Flask) -> None:
         bank,
         cases,
         dashboard,
+        files,
         health,
         ideas,
         main,
@@ -96,6 +97,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(cases.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(bank.bp)
+    app.register_blueprint(files.bp)
     app.register_blueprint(triage.bp)
     app.register_blueprint(about.bp)
     # The API authenticates with bearer tokens only, never the session cookie, so

@@ -17,7 +17,15 @@ promised to keep anonymous. So:
   What the pages *show* stays: the reporter must still read what they send.
 - Plain text has no hidden metadata and is kept as it is.
 - The cleaned result is checked again, and the file's name is never kept.
-- Files are stored encrypted with the case key (``crypto.encrypt``) under random names.
+- The reporting channel's files are stored encrypted with the case key
+  (``crypto.encrypt``) under random names; the files of ideas, concerns and comments
+  (``ideas.services.item_files``) are cleaned the same way and stored under random
+  names too, but in plain form: they are not reports, and a concern's files are
+  exactly as private as the concern, which the permission checks decide.
+- HEIC, the format iPhones take pictures in, is recognised and refused with a reason
+  that says how to send the picture as JPEG instead (decoding it needs a library of
+  its own that the rest of the cleaning does not). A browser on an iPhone converts
+  a picture to JPEG by itself when the form does not ask for HEIC, so our forms don't.
 
 ``clean`` tells what it removed as short codes (``Cleaned.removed``), and
 ``describe_removed`` turns them into sentences for the reporter.
@@ -31,6 +39,7 @@ import os
 import re
 import secrets
 import tempfile
+import time
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +50,8 @@ from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageCms, ImageOps
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject, StreamObject
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from ideas import crypto
 
@@ -64,6 +75,8 @@ ALLOWED_DESCRIPTION = "JPEG, PNG, PDF or plain text (UTF-8)"
 _JPEG_MAGIC = b"\xff\xd8\xff"
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _PDF_MAGIC = b"%PDF-"
+# HEIF pictures: an ISO media file whose ``ftyp`` box names a HEIF brand.
+_HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
 _KIND_NAMES = {"jpeg": "JPEG", "png": "PNG", "pdf": "PDF"}
 _STORED_NAME = re.compile(r"[0-9a-f]{32}")
 
@@ -82,6 +95,14 @@ class AttachmentError(Exception):
         self.field = field
 
 
+@dataclass
+class Upload:
+    """A file as it arrived: its bytes and the name it had (which is not kept)."""
+
+    data: bytes
+    filename: str = ""
+
+
 @dataclass(frozen=True)
 class Cleaned:
     data: bytes
@@ -92,6 +113,10 @@ class Cleaned:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "size", len(self.data))
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type in ("image/jpeg", "image/png")
 
 
 # -- Entry points -------------------------------------------------------------------
@@ -108,6 +133,35 @@ def clean_all(files: Sequence[tuple[bytes, str]]) -> list[Cleaned]:
     return [clean(data, filename) for data, filename in files]
 
 
+def clean_uploads(files: Sequence[Upload], *, room: int = MAX_FILES) -> list[Cleaned]:
+    """Clean every file of one submission before anything is written (all or none);
+    an empty file input is no file. ``room``: how many more files the thing they go
+    on can take. Raises ``AttachmentError`` naming the field ``files``."""
+    files = [f for f in files if f.data]
+    if len(files) > room:
+        if room >= MAX_FILES:
+            raise AttachmentError(
+                "too_many", _l("At most %(n)d files at a time.", n=MAX_FILES), "files"
+            )
+        raise AttachmentError(
+            "too_many",
+            _l(
+                "At most %(n)d files each: there is room for %(room)d more.",
+                n=MAX_FILES,
+                room=room,
+            ),
+            "files",
+        )
+    cleaned = []
+    for f in files:
+        try:
+            cleaned.append(clean(f.data, f.filename))
+        except AttachmentError as err:
+            err.field = "files"
+            raise
+    return cleaned
+
+
 def clean(data: bytes, filename: str) -> Cleaned:
     """The file without what could identify its sender; ``filename`` only names it in
     error messages. Raises ``AttachmentError`` for a file the channel refuses."""
@@ -120,6 +174,17 @@ def clean(data: bytes, filename: str) -> Cleaned:
     if not data:
         raise AttachmentError("empty", _l("%(name)s is empty.", name=name))
     kind = detect(data)
+    if kind == "heic":
+        raise AttachmentError(
+            "heic",
+            _l(
+                "%(name)s is a HEIC picture, a format we cannot take. Send it as JPEG: "
+                "on an iPhone, choose Settings > Camera > Formats > Most Compatible, "
+                "or attach the picture straight from the Photos library, which sends "
+                "it as JPEG.",
+                name=name,
+            ),
+        )
     if kind is None:
         raise AttachmentError(
             "type",
@@ -136,7 +201,10 @@ def clean(data: bytes, filename: str) -> Cleaned:
 
 
 def detect(data: bytes) -> str | None:
-    """The kind of file by its content: "jpeg", "png", "pdf", "text", or None."""
+    """The kind of file by its content: "jpeg", "png", "pdf", "text", "heic" (which
+    ``clean`` refuses with its own reason), or None."""
+    if _is_heif(data):
+        return "heic"
     if data.startswith(_JPEG_MAGIC):
         return "jpeg"
     if data.startswith(_PNG_MAGIC):
@@ -151,6 +219,17 @@ def detect(data: bytes) -> str | None:
 def safe_name(index: int, cleaned: Cleaned) -> str:
     """The name a file is shown and downloaded under: never the one it came with."""
     return f"attachment-{index}{cleaned.extension}"
+
+
+def _is_heif(data: bytes) -> bool:
+    """An ISO base media file (``size``, ``ftyp``, major brand, version, compatible
+    brands) whose major or a compatible brand is one of HEIF's."""
+    if len(data) < 16 or data[4:8] != b"ftyp":
+        return False
+    size = int.from_bytes(data[:4], "big")
+    box = data[8 : max(16, min(size, 256))]
+    brands = {box[:4]} | {box[i : i + 4] for i in range(8, len(box) - 3, 4)}
+    return bool(brands & _HEIF_BRANDS)
 
 
 def _is_text(data: bytes) -> bool:
@@ -299,6 +378,39 @@ def _pixels_only(image: Image.Image) -> Image.Image:
     fresh = Image.new(image.mode, image.size)
     fresh.paste(image)
     return fresh
+
+
+THUMBNAIL_SIZE = 320  # the longest side of a thumbnail, in pixels
+
+
+@dataclass(frozen=True)
+class Picture:
+    """A cleaned picture's size, and its thumbnail (a JPEG, or a PNG for a PNG)."""
+
+    width: int
+    height: int
+    thumbnail: bytes
+    thumbnail_width: int
+    thumbnail_height: int
+
+
+def picture(cleaned: Cleaned) -> Picture | None:
+    """The size and a thumbnail of a cleaned picture; None for other files. The
+    thumbnail is made from the cleaned pixels (orientation applied, nothing else)."""
+    if not cleaned.is_image:
+        return None
+    kind = "png" if cleaned.content_type == "image/png" else "jpeg"
+    with Image.open(io.BytesIO(cleaned.data), formats=_PIL_FORMATS[kind]) as image:
+        width, height = image.size
+        image.load()
+        small = image.copy()
+    small.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE))
+    out = io.BytesIO()
+    if kind == "jpeg":
+        _savable(small, "jpeg").save(out, format="JPEG", quality=80)
+    else:
+        small.save(out, format="PNG", optimize=True)
+    return Picture(width, height, out.getvalue(), *small.size)
 
 
 # -- PDF ----------------------------------------------------------------------------
@@ -501,16 +613,30 @@ def strip_jpeg_segments(data: bytes) -> tuple[bytes, bool]:
     return data, False  # no scan found: not a JPEG worth touching
 
 
-# -- Encrypted storage --------------------------------------------------------------
+# -- Storage ------------------------------------------------------------------------
+#
+# Every stored file has a random name of 32 hex digits in its folder, is written to a
+# temporary file, synced, and renamed into place (a crash leaves no half file under a
+# stored name), and the folder is synced so that the name survives a crash too.
 
 
 def store(folder: str | Path, key: bytes, context: str, data: bytes) -> str:
     """Encrypt ``data`` with the case key into a new file in ``folder``; its name."""
+    return write_file(folder, crypto.encrypt(key, data, context))
+
+
+def store_plain(folder: str | Path, data: bytes) -> str:
+    """``data`` as it is, in a new file in ``folder`` (for files that are not reports:
+    who may read them is the application's to decide); its name."""
+    return write_file(folder, data)
+
+
+def write_file(folder: str | Path, blob: bytes) -> str:
+    """``blob`` in a new file under a random name in ``folder``; the name."""
     folder = Path(folder)
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     name = secrets.token_hex(16)
-    blob = crypto.encrypt(key, data, context)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")  # created with mode 0o600
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=TEMPORARY_PREFIX)  # mode 0o600
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(blob)
@@ -524,10 +650,13 @@ def store(folder: str | Path, key: bytes, context: str, data: bytes) -> str:
     return name
 
 
+TEMPORARY_PREFIX = ".tmp-"
+
+
 def load(folder: str | Path, name: str, key: bytes, context: str) -> bytes:
     """The plaintext of a stored file; ``crypto.DecryptionError`` for a wrong key or
     context, ``FileNotFoundError`` for a file that is gone."""
-    blob = _path(folder, name).read_bytes()
+    blob = stored_path(folder, name).read_bytes()
     return crypto.decrypt(key, blob, context)
 
 
@@ -536,7 +665,7 @@ def remove(folder: str | Path, name: str) -> None:
 
     On flash storage and copy-on-write file systems the overwrite may not reach the old
     blocks: the encryption is what protects the contents, this only removes the rest."""
-    path = _path(folder, name)
+    path = stored_path(folder, name)
     try:
         with open(path, "r+b") as f:
             remaining = os.fstat(f.fileno()).st_size
@@ -551,10 +680,87 @@ def remove(folder: str | Path, name: str) -> None:
     _fsync_dir(path.parent)
 
 
-def _path(folder: str | Path, name: str) -> Path:
-    if not isinstance(name, str) or not _STORED_NAME.fullmatch(name):
+def stored_path(folder: str | Path, name: str) -> Path:
+    """Where a stored file is; ``ValueError`` for anything but a stored name."""
+    if not is_stored_name(name):
         raise ValueError("not the name of a stored attachment")
     return Path(folder) / name
+
+
+def is_stored_name(name) -> bool:
+    return isinstance(name, str) and bool(_STORED_NAME.fullmatch(name))
+
+
+def sweep(folder: str | Path, keep: set[str], older_than: float, now: float | None = None) -> int:
+    """Remove the stored (and temporary) files in ``folder`` that are not in ``keep``
+    and were last written more than ``older_than`` seconds before ``now``: what a
+    crash between writing a file and committing its row left, or a row deleted by
+    the database's own cascade. Younger files may belong to a transaction still
+    running. Returns how many were removed."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return 0
+    cutoff = (time.time() if now is None else now) - older_than
+    removed = 0
+    for path in folder.iterdir():
+        name = path.name
+        stored = is_stored_name(name)
+        if not (stored or name.startswith(TEMPORARY_PREFIX)) or name in keep:
+            continue
+        try:
+            if path.stat().st_mtime > cutoff:
+                continue
+        except FileNotFoundError:
+            continue
+        if stored:
+            remove(folder, name)
+        else:
+            path.unlink(missing_ok=True)
+        removed += 1
+    return removed
+
+
+# -- Files and transactions ---------------------------------------------------------
+#
+# A file on disk and its row in the database cannot change in one transaction, so:
+# a file written for a transaction is removed if that transaction rolls back (its
+# row never existed), and a file whose row is deleted is removed only after the
+# deletion commits (a rollback leaves it where the database still points).
+
+_WRITTEN = "ideas.attachments.written"
+_WIPE = "ideas.attachments.wipe"
+
+
+def written_in(session: Session, folder: str | Path, name: str) -> None:
+    """``name`` was written for the session's transaction: removed if it rolls back."""
+    session.info.setdefault(_WRITTEN, []).append((str(folder), name))
+
+
+def remove_after_commit(session: Session, folder: str | Path, name: str) -> None:
+    """Remove ``name`` from ``folder`` once the session's transaction commits."""
+    session.info.setdefault(_WIPE, []).append((str(folder), name))
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    session.info.pop(_WRITTEN, None)
+    for folder, name in session.info.pop(_WIPE, []):
+        try:
+            remove(folder, name)
+        except OSError:  # the sweep takes it later; the commit stands
+            logger.warning("a deleted file could not be removed now; the sweep will")
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session: Session, previous_transaction) -> None:
+    if previous_transaction.nested or previous_transaction.parent is not None:
+        return  # a savepoint: the transaction the files belong to goes on
+    session.info.pop(_WIPE, None)
+    for folder, name in session.info.pop(_WRITTEN, []):
+        try:
+            remove(folder, name)
+        except OSError:
+            logger.warning("a file of a rolled back transaction stays for the sweep")
 
 
 def _fsync_dir(folder: Path) -> None:

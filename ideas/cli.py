@@ -165,6 +165,21 @@ def digest_run_command(frequency: str | None) -> None:
     click.echo(total)
 
 
+@click.group("files")
+def files_cli() -> None:
+    """The files of ideas, concerns and comments."""
+
+
+@files_cli.command("sweep")
+@with_appcontext
+def files_sweep_command() -> None:
+    """Remove files on disk that no idea, concern or comment names any more and that
+    are older than an hour (the worker does it hourly too). Prints how many."""
+    from ideas.services import item_files
+
+    click.echo(item_files.sweep_orphans())
+
+
 # -- users ----------------------------------------------------------------------------
 
 
@@ -412,6 +427,7 @@ def register_commands(app: Flask) -> None:
         serve_command,
         worker_command,
         digest_cli,
+        files_cli,
         users_cli,
         units_cli,
         tokens_cli,

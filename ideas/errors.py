@@ -36,6 +36,8 @@ def json_error(status: int, message: str, field: str | None = None, **extra):
 def register_errorhandlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
+        if error.code == 413:
+            return _too_large(error)
         if wants_json():
             return json_error(error.code or 500, error.description or error.name)
         code = error.code or 500
@@ -55,6 +57,32 @@ def register_errorhandlers(app: Flask) -> None:
         elif code == 429 and not getattr(getattr(error, "limit", None), "error_message", None):
             detail = _("Too many attempts in a short time. Wait a minute and try again.")
         return render_template(template, error=error, detail=detail), code
+
+    def _too_large(error: HTTPException):
+        """A request over the size limit, refused before it was read: on the pages and
+        endpoints that take files, the limits of the files; elsewhere, the body."""
+        from ideas.attachments import MAX_BYTES, MAX_FILES
+        from ideas.web import FILE_ENDPOINTS
+
+        takes_files = request.blueprint == "report" or request.endpoint in FILE_ENDPOINTS
+        if wants_json():
+            if takes_files:
+                message = (
+                    f"The request is too large: at most {MAX_FILES} files of at most "
+                    f"{MAX_BYTES // (1024 * 1024)} MB each."
+                )
+                return json_error(413, message, "files")
+            return json_error(413, "The request body is too large.")
+        if takes_files:
+            detail = _(
+                "The files were too large to send: at most %(n)d files of at most "
+                "%(mb)d MB each. Choose fewer or smaller files and try again.",
+                n=MAX_FILES,
+                mb=MAX_BYTES // (1024 * 1024),
+            )
+        else:
+            detail = _("What was sent is too large.")
+        return render_template("errors/400.html", error=error, detail=detail), 413
 
     @app.errorhandler(InternalServerError)
     def _server_error(error):

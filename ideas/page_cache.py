@@ -8,7 +8,7 @@ they were rendered for, and served from there while the data they show is as it 
 Why nobody sees a page older than the data:
 
 - ``page_versions`` holds one number per *scope*: ``item:<id>`` (an item and what
-  hangs on it: supports, comments, history, follows), ``list:<n>`` (the lists, in
+  hangs on it: supports, comments, history, follows, files), ``list:<n>`` (the lists, in
   ``SHARDS`` shards by item id), ``user:<id>`` (what only that person's pages show:
   their session epoch, language), and ``all`` (everything else: units, values,
   people's names, settings, reports, and any bulk statement). Every transaction that
@@ -100,6 +100,8 @@ _IGNORED = frozenset(
         "admin_audit",
     }
 )
+# What hangs on one item: a write to it makes that item's pages stale, and no other.
+_ITEM_PARTS = frozenset({"supports", "comments", "item_history", "follows", "item_files"})
 # A person's columns that only their own pages show (or none at all).
 _OWN_COLUMNS = frozenset(
     {
@@ -156,7 +158,7 @@ def _scopes_of_object(obj, change: str, placed: set[int]) -> Iterable[str]:
                 placed.add(other)
         return found
     item_id = getattr(obj, "item_id", None)
-    if table in ("supports", "comments", "item_history", "follows") and item_id is not None:
+    if table in _ITEM_PARTS and item_id is not None:
         if table != "follows":  # a follow shows on no inbox or dashboard
             placed.add(item_id)
         return item_scopes(item_id)

@@ -68,6 +68,13 @@ def _catalogue_lookup():
     return translations
 
 
+def file_size(size: int) -> str:
+    """A file's size as people read it: "340 kB", "2,4 MB" (in the user's language)."""
+    if size < 1024 * 1024:
+        return f"{format_decimal(max(1, round(size / 1024)))} kB"
+    return f"{format_decimal(round(size / (1024 * 1024), 1))} MB"
+
+
 def init_app(app: Flask) -> None:
     translations = _catalogue_lookup()
     app.jinja_env.install_gettext_callables(
@@ -82,6 +89,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["date"] = date_filter
     app.jinja_env.filters["number"] = format_decimal  # 1 000 in Swedish, 1,000 in English
     app.jinja_env.filters["status_label"] = status_label
+    app.jinja_env.filters["filesize"] = file_size
     app.jinja_env.globals["item_path"] = item_path
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

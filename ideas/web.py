@@ -12,8 +12,34 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy import Select
 
+from ideas.attachments import MAX_BYTES, MAX_FILES
 from ideas.extensions import db
 from ideas.services.errors import DomainError, NotAllowed, NotFound
+
+# The requests that may carry files: 5 of 10 MB, and the form around them. The rest of
+# the site keeps MAX_CONTENT_LENGTH.
+FILE_ENDPOINTS = frozenset(
+    {
+        "ideas.new",
+        "concerns.new",
+        "ideas.comment",
+        "concerns.comment",
+        "api.create_idea",
+        "api.create_concern",
+        "api.add_comment",
+        "api.add_idea_files",
+        "api.add_concern_files",
+    }
+)
+FILES_REQUEST_MAX = MAX_FILES * MAX_BYTES + 1024 * 1024
+
+
+def allow_files() -> None:
+    """Room for files on the pages and endpoints that take them (the reporting
+    channel's, and those of ideas, concerns and comments). Runs before CSRF
+    protection reads the form."""
+    if request.blueprint == "report" or request.endpoint in FILE_ENDPOINTS:
+        request.max_content_length = FILES_REQUEST_MAX
 
 
 def show_domain_error(form: FlaskForm | None, err: DomainError) -> None:

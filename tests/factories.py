@@ -59,3 +59,44 @@ def idea(author, unit="VOO", title="Digitala nyckelsk책p", values=("Vi 채r fram�
     kw.setdefault("description", "Nycklar till brukarnas hem h채mtas i l책sta sk책p med kod.")
     kw.setdefault("benefit", "Mindre tid p책 att leta nycklar, mer tid hos brukarna.")
     return items.submit_idea(author, title=title, unit=unit, values=list(values), **kw)
+
+
+def png(width: int = 8, height: int = 6, colour=(200, 40, 40)) -> bytes:
+    """A small PNG picture, made here."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(out, format="PNG")
+    return out.getvalue()
+
+
+def jpeg_with_gps(width: int = 640, height: int = 480, *, orientation: int | None = None) -> bytes:
+    """A JPEG photo as a phone takes it: EXIF with the camera and the place (GPS), and
+    an orientation if given."""
+    import io
+
+    from PIL import Image
+
+    image = Image.new("RGB", (width, height), (30, 120, 200))
+    for x in range(width // 2):  # a left half of another colour: orientation shows
+        for y in range(0, height, 4):
+            image.putpixel((x, y), (250, 200, 10))
+    exif = Image.Exif()
+    exif[0x010F] = "Telefonmakaren"  # Make
+    exif[0x0110] = "Modell 12"  # Model
+    if orientation:
+        exif[0x0112] = orientation
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2] = "N", (56.0, 50.0, 0.0)  # Ljungby
+    gps[3], gps[4] = "E", (13.0, 56.0, 0.0)
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=exif, quality=85)
+    return out.getvalue()
+
+
+def heic_header() -> bytes:
+    """The start of a HEIC file as an iPhone writes it: an ``ftyp`` box of brand heic."""
+    box = b"ftypheic" + bytes(4) + b"mif1heic"
+    return (len(box) + 4).to_bytes(4, "big") + box + bytes(64)

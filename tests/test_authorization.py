@@ -7,12 +7,15 @@ adding it.
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from ideas.extensions import db
+from ideas.models import ItemFile
 from ideas.models.org import unit_by_code, user_by_email
 from ideas.models.values import Behaviour, Value
-from ideas.services import accounts, categories, digest, items, reports, routing
+from ideas.services import accounts, categories, digest, item_files, items, reports, routing
 from tests import factories
 from tests.conftest import Auth
 
@@ -212,6 +215,15 @@ TABLE = {
     ("api.admin_list_units", "GET"): only({"admin"}, 200, anonymous=401),
     ("api.admin_create_unit", "POST"): only({"admin"}, 201, anonymous=401),
     ("api.admin_update_unit", "PATCH"): only({"admin"}, 200, anonymous=401),
+    # Files: the idea's (a picture) for everyone who sees the idea; a concern's are
+    # as private as the concern (test_a_concerns_files_are_as_private_as_the_concern).
+    ("files.original", "GET"): everyone(200),
+    ("files.thumbnail", "GET"): everyone(200),
+    ("api.get_file", "GET"): api(200),
+    ("api.get_file_thumbnail", "GET"): api(200),
+    # Adding files later: the submitter (Anna, no role here) and the item's managers.
+    ("api.add_idea_files", "POST"): only(MANAGERS, 201, anonymous=401),
+    ("api.add_concern_files", "POST"): only({"manager"}, 201, 404, anonymous=401),
 }
 
 NEW_IDEA = {"title": "Ny idé", "description": "Text", "unit": "VOO", "values": ["Vi vill"]}
@@ -265,8 +277,11 @@ def _request(  # noqa: PLR0913 - one argument per kind of thing a route names
     behaviour = db.session.scalar(
         db.select(Behaviour.id).where(Behaviour.value_id == value, Behaviour.text == "ärliga")
     )
+    idea_file = _first_file(idea)
     target = {
         "static": "/static/style.css",
+        "files.original": f"/files/{idea_file}",
+        "files.thumbnail": f"/files/{idea_file}/thumbnail",
         "main.unsubscribe": f"/unsubscribe/{token}",
         "main.mail_message": "/admin/mail/none.eml",
         "main.mail_folder": "/admin/mail",
@@ -377,6 +392,10 @@ def _request(  # noqa: PLR0913 - one argument per kind of thing a route names
             "api.admin_list_units": "/api/v1/admin/units",
             "api.admin_create_unit": "/api/v1/admin/units",
             "api.admin_update_unit": "/api/v1/admin/units/IT",
+            "api.get_file": f"/api/v1/files/{idea_file}",
+            "api.get_file_thumbnail": f"/api/v1/files/{idea_file}/thumbnail",
+            "api.add_idea_files": f"/api/v1/ideas/{idea}/attachments",
+            "api.add_concern_files": f"/api/v1/concerns/{concern}/attachments",
         }
         bodies = {
             "api.create_idea": NEW_IDEA,
@@ -395,6 +414,9 @@ def _request(  # noqa: PLR0913 - one argument per kind of thing a route names
             "api.admin_create_unit": {"code": "NY-API", "name": "Ny enhet"},
             "api.admin_update_unit": {"name": "IT-avdelningen"},
         }
+        if endpoint in ("api.add_idea_files", "api.add_concern_files"):
+            files = {"files": (io.BytesIO(b"Protokoll\n"), "protokoll.txt")}
+            return client.post(paths[endpoint], headers=headers, data=files)
         return client.open(
             paths[endpoint], method=method, headers=headers, json=bodies.get(endpoint)
         )
@@ -505,6 +527,21 @@ def _request(  # noqa: PLR0913 - one argument per kind of thing a route names
     return client.post(paths[endpoint], data=data)
 
 
+def _first_file(item_id: int) -> int | None:
+    return db.session.scalar(
+        db.select(ItemFile.id).where(ItemFile.item_id == item_id).order_by(ItemFile.id)
+    )
+
+
+def with_files(org, idea_id: int, concern) -> None:
+    """A picture on the idea, a text file on the concern: what the file routes serve."""
+    from ideas.models import Item
+
+    idea = db.session.get(Item, idea_id)
+    item_files.add_files(idea, org.anna, [reports.Upload(factories.png(), "bild.png")])
+    item_files.add_files(concern, org.anna, [reports.Upload(b"Hissen stannar\n", "a.txt")])
+
+
 def request_as(  # noqa: PLR0913
     app, org, role, user, endpoint, method, token, category, *, report_text: str = "Mutor"
 ):
@@ -515,6 +552,7 @@ def request_as(  # noqa: PLR0913
         org.anna, title="Trasig lift", description="Hissen", unit="VOO", values=["Vi vill"]
     )
     routing.route_item(concern.id)
+    with_files(org, idea, concern)
     filed = reports.file_report(
         {"what": report_text, "who": report_text, "name": report_text},
         files=[reports.Upload(f"{report_text} bilaga\n".encode(), "bilaga.txt")],
@@ -547,3 +585,32 @@ def test_who_gets_what(app, role, org):
         if not ok:
             failures.append(f"{method} {endpoint} as {role}: {got}, expected {want}")
     assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_concerns_files_are_as_private_as_the_concern(app, org, role):
+    """The concern's submitter and the manager who has it get its file; for everyone
+    else it does not exist, on the web and in the API."""
+    concern = items.submit_concern(
+        org.anna, title="Trasig lift", description="Hissen", unit="VOO", values=["Vi vill"]
+    )
+    routing.route_item(concern.id)
+    (row,) = item_files.add_files(concern, org.anna, [reports.Upload(b"Hissen\n", "a.txt")])
+    user = _users(org).get(role)
+    client = app.test_client()
+    headers = {}
+    if user is not None:
+        Auth(client).login(user.email)
+        headers = {"Authorization": f"Bearer {accounts.create_api_token(user)}"}
+        db.session.flush()
+    web = client.get(f"/files/{row.id}")
+    api_answer = client.get(f"/api/v1/files/{row.id}", headers=headers)
+    if role == "anonymous":
+        assert web.status_code == 302 and web.headers["Location"].startswith("/login")
+        assert api_answer.status_code == 401
+    elif role == "manager":
+        assert (web.status_code, api_answer.status_code) == (200, 200)
+        assert web.headers["Cache-Control"] == "private, no-cache"
+        assert web.get_data() == b"Hissen\n"
+    else:
+        assert (web.status_code, api_answer.status_code) == (404, 404), role

@@ -27,7 +27,7 @@ def test_report_content_reaches_only_the_cases_handlers(app, role, org):
         response = request_as(
             app, org, role, user, endpoint, method, token, category, report_text=MARKER
         )
-        if MARKER in response.get_data(as_text=True):
+        if MARKER.encode() in response.get_data():  # a picture is no text
             if role == "case_handler" and endpoint in SHOWS_CONTENT:
                 shown.add(endpoint)
             else:

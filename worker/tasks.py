@@ -17,6 +17,7 @@ from ideas.services import (
     deadlines,
     digest,
     idempotency,
+    item_files,
     mail,
     outbox,
     password_reset,
@@ -121,7 +122,8 @@ def sweep_outbox() -> int:
 @shared_task(name="ideas.check_deadlines", **RETRY)
 def check_deadlines() -> None:
     """Hourly: deadlines, and what expires (follow-up sessions, idempotency keys,
-    forgotten-password links, HR files uploaded and never imported)."""
+    forgotten-password links, HR files uploaded and never imported, files on disk that
+    no idea, concern or comment names)."""
     deadlines.check()
     reports.check_deadlines()
     reports.purge_expired_followups()
@@ -129,6 +131,7 @@ def check_deadlines() -> None:
     password_reset.forget_expired()
     people_import.forget_stale()
     db.session.commit()
+    item_files.sweep_orphans()
 
 
 @shared_task(name="ideas.purge_reports", **RETRY)

@@ -18,6 +18,7 @@ from sqlalchemy import Select, select
 
 from ideas.extensions import db
 from ideas.models import Category, Item, Kind, Status, Unit
+from ideas.services import item_files
 from ideas.services import items as item_service
 from ideas.services.items import NEWEST, IdeaFilters, filter_choices, idea_list_query, ranked
 from ideas.services.paging import page_of
@@ -134,6 +135,7 @@ def index():
         adopt_unit_options=select_options(units, own_unit),
         categories=categories,
         spread=spread_of_page([item.id for item in page.items]),
+        pictures=item_files.first_pictures([item.id for item in page.items]),
         own_unit=own_unit,
         format_decimal=format_decimal,
     )

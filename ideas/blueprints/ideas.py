@@ -65,6 +65,7 @@ from ideas.services.permissions import (
 )
 from ideas.services.search import MAX_QUERY
 from ideas.services.similar import significant_words, similar_ideas
+from ideas.services.uploads import read_uploads
 from ideas.web import attempt, page_arg, select_options, show_domain_error
 
 bp = Blueprint("ideas", __name__, url_prefix="/ideas")
@@ -137,6 +138,7 @@ def new():
             "description": form.description.data,
             "unit": form.unit.data,
             "values": form.values.data,
+            "files": read_uploads(form.files.data),
         }
         try:
             if kind == Kind.IDEA:
@@ -263,7 +265,9 @@ def comment(item_id: int):
     item = _item_or_404(item_id)
     form = CommentForm()
     if form.validate_on_submit() and attempt(
-        lambda: item_service.add_comment(item, current_user, form.body.data),
+        lambda: item_service.add_comment(
+            item, current_user, form.body.data, read_uploads(form.files.data)
+        ),
         form=form,
         success=_("Your comment is published."),
     ):

@@ -28,7 +28,7 @@ from flask import (
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
-from ideas.attachments import MAX_BYTES, MAX_FILES, describe_removed
+from ideas.attachments import describe_removed
 from ideas.extensions import db, limiter
 from ideas.forms import (
     ActionForm,
@@ -40,6 +40,7 @@ from ideas.forms import (
 from ideas.security import public
 from ideas.services import reports
 from ideas.services.errors import DomainError
+from ideas.services.uploads import read_uploads
 from ideas.web import show_domain_error
 
 bp = Blueprint("report", __name__, url_prefix="/report")
@@ -47,20 +48,9 @@ log = logging.getLogger(__name__)
 COOKIE = "ideas_followup"
 
 
-def allow_files() -> None:
-    """Room for a report's files (5 of 10 MB) on the channel's pages only; the rest of
-    the site keeps MAX_CONTENT_LENGTH. Runs before CSRF protection reads the form."""
-    if request.blueprint == bp.name:
-        request.max_content_length = MAX_FILES * MAX_BYTES + 1024 * 1024
-
-
 def uploads(field) -> list[reports.Upload]:
     """The files of a multiple-file field, read into memory (each at most 10 MB)."""
-    return [
-        reports.Upload(data=f.read(MAX_BYTES + 1), filename=f.filename or "")
-        for f in (field.data or [])
-        if getattr(f, "filename", None)
-    ]
+    return read_uploads(field.data)
 
 
 @bp.after_request

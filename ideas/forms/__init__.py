@@ -20,6 +20,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from ideas.attachments import MAX_BYTES, MAX_FILES
 from ideas.forms.passwords import new_password_hint
 from ideas.models.items import BENEFIT_MAX, COMMENT_MAX, DESCRIPTION_MAX, REASON_MAX, TITLE_MAX
 
@@ -38,6 +39,25 @@ class LoginForm(FlaskForm):
         _l("Password"),
         validators=[DataRequired(), Length(max=1000)],
         render_kw={"autocomplete": "current-password"},
+    )
+
+
+# What the file inputs of ideas, concerns and comments offer to choose. HEIC is left
+# out on purpose: a browser on an iPhone then sends a picture as JPEG by itself.
+FILE_ACCEPT = "image/jpeg,image/png,application/pdf,text/plain,.jpg,.jpeg,.png,.pdf,.txt"
+
+
+def item_files_field() -> MultipleFileField:
+    return MultipleFileField(
+        _l("Files (optional)"),
+        description=_l(
+            "Up to %(n)d files of at most %(mb)d MB each: pictures (JPEG, PNG), PDF or "
+            "plain text. We remove hidden information, such as the place a picture was "
+            "taken.",
+            n=MAX_FILES,
+            mb=MAX_BYTES // (1024 * 1024),
+        ),
+        render_kw={"accept": FILE_ACCEPT},
     )
 
 
@@ -82,6 +102,7 @@ class IdeaForm(FlaskForm):
         validate_choice=False,
         validators=[DataRequired(message=_l("Choose at least one value."))],
     )
+    files = item_files_field()
 
 
 class ConcernForm(FlaskForm):
@@ -116,10 +137,12 @@ class ConcernForm(FlaskForm):
             "It then goes to the manager one level above, and your manager does not see it."
         ),
     )
+    files = item_files_field()
 
 
 class CommentForm(FlaskForm):
     body = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=COMMENT_MAX)])
+    files = item_files_field()
 
 
 class StatusForm(FlaskForm):

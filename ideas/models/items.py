@@ -183,6 +183,17 @@ class Item(db.Model):
         back_populates="item", order_by="HistoryEntry.id"
     )
     comments: Mapped[list[Comment]] = relationship(back_populates="item", order_by="Comment.id")
+    # Every file shown on the item's page: its own, and its comments' (``comment_id``).
+    files: Mapped[list[ItemFile]] = relationship(
+        back_populates="item", order_by="ItemFile.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def own_files(self) -> list[ItemFile]:
+        return [f for f in self.files if f.comment_id is None]
+
+    def comment_files(self, comment_id: int) -> list[ItemFile]:
+        return [f for f in self.files if f.comment_id == comment_id]
 
     @property
     def status_label(self) -> str:
@@ -290,3 +301,44 @@ class Comment(db.Model):
 
     item: Mapped[Item] = relationship(back_populates="comments")
     author: Mapped[User] = relationship()
+    files: Mapped[list[ItemFile]] = relationship(
+        back_populates="comment", order_by="ItemFile.id", cascade="all, delete"
+    )
+
+
+class ItemFile(db.Model):
+    """A file on an idea or concern, or on one of its comments: cleaned of metadata
+    (``ideas.attachments``), stored in the upload folder's ``items/`` under a random
+    name, with a thumbnail for a picture. Seen by whoever may see the item it is shown
+    on (``item_id``: a merged item's files move to the original with its comments).
+    The name it came with is not kept: it is shown as "photo-1.jpg" and the like."""
+
+    __tablename__ = "item_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    comment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), index=True
+    )
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    name: Mapped[str] = mapped_column(String(40))
+    content_type: Mapped[str] = mapped_column(String(50))
+    size: Mapped[int]
+    width: Mapped[int | None]
+    height: Mapped[int | None]
+    stored_name: Mapped[str] = mapped_column(String(32), unique=True)
+    thumbnail_name: Mapped[str | None] = mapped_column(String(32), unique=True)
+    thumbnail_width: Mapped[int | None]
+    thumbnail_height: Mapped[int | None]
+    removed: Mapped[str] = mapped_column(String(200), default="")  # what was stripped
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    item: Mapped[Item] = relationship(back_populates="files")
+    comment: Mapped[Comment | None] = relationship(back_populates="files")
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type in ("image/jpeg", "image/png")
+
+    def __repr__(self) -> str:
+        return f"<ItemFile {self.id} {self.name} on item {self.item_id}>"

@@ -42,7 +42,7 @@ from ideas.models.items import (
     REASON_MAX,
     TITLE_MAX,
 )
-from ideas.services import categories, deadlines, outbox
+from ideas.services import categories, deadlines, item_files, outbox
 from ideas.services.errors import DomainError, NotAllowed
 from ideas.services.paging import (
     COUNT_LIMIT,
@@ -57,6 +57,7 @@ from ideas.services.permissions import can_manage_item, can_view_item, is_only_d
 from ideas.services.routing import ROUTE_TASK
 from ideas.services.search import matching, relevance
 from ideas.services.units import require_active_unit
+from ideas.services.uploads import Upload
 
 # Ideas that are still open for support.
 OPEN_STATUSES = frozenset(
@@ -122,6 +123,7 @@ def _submit(
     confidential: bool = False,
     about_manager: bool = False,
     category: str | None = None,
+    files: Sequence[Upload] = (),
 ) -> Item:
     title = _text(title, "title", TITLE_MAX, required=True)
     description = _text(description, "description", DESCRIPTION_MAX, required=True)
@@ -134,6 +136,7 @@ def _submit(
         unit_obj = require_active_unit(str(unit))  # a retired unit takes no new items
     value_objs = _values_by_name(values)
     category_obj = categories.resolve(category)
+    cleaned = item_files.check(files)  # every file, before anything is written
     now = clock.now()
     item = Item(
         kind=kind.value,
@@ -155,6 +158,7 @@ def _submit(
     _record(item, author, "submitted", None, Status.SUBMITTED.value)
     db.session.flush()
     db.session.add(Follow(item_id=item.id, user_id=author.id, created_at=now))
+    item_files.attach(item, author, cleaned)
     # Routing happens in the worker, after this transaction commits.
     outbox.enqueue(ROUTE_TASK, item_id=item.id)
     db.session.flush()
@@ -170,9 +174,11 @@ def submit_idea(
     unit: str | Unit | None,
     values: Sequence[str],
     category: str | None = None,
+    files: Sequence[Upload] = (),
 ) -> Item:
     """File a new improvement idea, open to every employee. The author follows it.
-    A category that names an owning unit routes the idea there."""
+    A category that names an owning unit routes the idea there. ``files``: up to
+    five, checked and cleaned before anything is written (``item_files``)."""
     return _submit(
         author,
         Kind.IDEA,
@@ -182,6 +188,7 @@ def submit_idea(
         unit=unit,
         values=values,
         category=category,
+        files=files,
     )
 
 
@@ -194,10 +201,12 @@ def submit_concern(
     values: Sequence[str],
     confidential: bool = False,
     about_manager: bool = False,
+    files: Sequence[Upload] = (),
 ) -> Item:
     """Raise a concern: seen only by its submitter and the managers responsible.
     ``confidential`` hides the submitter's name from all but the manager who has it;
-    ``about_manager`` sends it one level above the unit's manager."""
+    ``about_manager`` sends it one level above the unit's manager. ``files``: as for
+    an idea; they are as private as the concern."""
     return _submit(
         author,
         Kind.CONCERN,
@@ -208,6 +217,7 @@ def submit_concern(
         values=values,
         confidential=confidential,
         about_manager=about_manager,
+        files=files,
     )
 
 
@@ -383,16 +393,19 @@ def _add_once(model: type[Support] | type[Follow], item: Item, user: User) -> bo
     return True
 
 
-def add_comment(item: Item, author: User, body: str) -> Comment:
+def add_comment(item: Item, author: User, body: str, files: Sequence[Upload] = ()) -> Comment:
+    """A comment by anyone who may see the item, with up to five files of its own."""
     _require_visible(author, item)
     if item.status == Status.DUPLICATE:
         raise DomainError(_l("Comment on the original idea instead."), field="body")
     body = _text(body, "body", COMMENT_MAX, required=True)
+    cleaned = item_files.check(files)
     comment = Comment(item=item, author=author, body=body, created_at=clock.now())
     db.session.add(comment)
     item.comment_count = Item.comment_count + 1
     db.session.flush()
     db.session.refresh(item, ["comment_count"])
+    item_files.attach(item, author, cleaned, comment=comment)
     return comment
 
 
@@ -763,6 +776,7 @@ def load_item(item_id: int, *, comments: bool = True) -> Item | None:
                 joinedload(Item.category),
                 joinedload(Item.values),
                 selectinload(Item.history),
+                selectinload(Item.files),
                 *((selectinload(Item.comments),) if comments else ()),
             )
         )

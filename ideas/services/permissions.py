@@ -83,6 +83,15 @@ def can_manage_item(user: User, item: Item) -> bool:
     return _line_manages(user, item)
 
 
+def can_add_files(user: User, item: Item) -> bool:
+    """May ``user`` add files to an item already submitted? Its submitter, and whoever
+    may manage it (``can_manage_item``). Anyone who may see an item may add files to a
+    comment of their own; who may see a file is who may see its item."""
+    if not can_view_item(user, item):
+        return False
+    return user.id == item.author_id or can_manage_item(user, item)
+
+
 def is_only_driver(user: User, item: Item) -> bool:
     """Is ``user`` allowed on this item only because it was delegated to them?"""
     return item.driver_id == user.id and not _line_manages(user, item)

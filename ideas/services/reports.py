@@ -17,8 +17,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, event, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, func, select, update
 
 from ideas import attachments, clock, crypto, receipt
 from ideas.extensions import db
@@ -38,6 +37,7 @@ from ideas.models import (
     User,
 )
 from ideas.services.errors import DomainError
+from ideas.services.uploads import Upload, clean_files
 
 ACKNOWLEDGE_DAYS = 7
 FEEDBACK_MONTHS = 3
@@ -214,14 +214,6 @@ class Filed:
     receipt_code: str  # shown once to the reporter, never stored
     removed: list[str] = field(default_factory=list)  # what was stripped from the files
     entry: ReportEntry | None = None
-
-
-@dataclass
-class Upload:
-    """A file as it arrived: its bytes and the name it had (which is not kept)."""
-
-    data: bytes
-    filename: str = ""
 
 
 def _next_case_number(now: datetime) -> str:
@@ -535,17 +527,6 @@ def upload_folder() -> str:
     return current_app.config["UPLOAD_FOLDER"]
 
 
-def clean_files(files: list[Upload]) -> list[attachments.Cleaned]:
-    """Check and clean every file before anything is written (all or nothing)."""
-    files = [f for f in files if f.data]
-    if len(files) > attachments.MAX_FILES:
-        raise DomainError(_l("At most %(n)d files at a time.", n=attachments.MAX_FILES), "files")
-    try:
-        return [attachments.clean(f.data, f.filename) for f in files]
-    except attachments.AttachmentError as err:
-        raise DomainError(err.message, field="files") from None
-
-
 def _attach(
     report: Report, case_key: bytes, entry: ReportEntry, cleaned: list[attachments.Cleaned]
 ) -> list[str]:
@@ -598,22 +579,8 @@ def _delete_attachment(row: ReportAttachment) -> None:
     """Forget the file now; wipe it from the disk once the transaction commits (a
     rollback leaves it where the database still points)."""
     if row.stored_name:
-        db.session.info.setdefault(_WIPE, []).append((upload_folder(), row.stored_name))
+        attachments.remove_after_commit(db.session, upload_folder(), row.stored_name)
         row.stored_name = None
-
-
-_WIPE = "ideas.reports.wipe_files"
-
-
-@event.listens_for(Session, "after_commit")
-def _wipe_after_commit(session: Session) -> None:
-    for folder, name in session.info.pop(_WIPE, []):
-        attachments.remove(folder, name)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _keep_after_rollback(session: Session, previous_transaction) -> None:
-    session.info.pop(_WIPE, None)
 
 
 # -- redaction and retention ---------------------------------------------------------------

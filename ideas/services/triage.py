@@ -16,7 +16,7 @@ from ideas.extensions import db
 from ideas.models import Comment, Follow, Item, Kind, Role, Status, Support, Unit, User, Value
 from ideas.models.items import REASON_MAX
 from ideas.models.org import user_by_email
-from ideas.services import mail, org_settings, outbox
+from ideas.services import item_files, mail, org_settings, outbox
 from ideas.services.accounts import require_unit
 from ideas.services.errors import DomainError, NotAllowed
 from ideas.services.items import LIST_ROW, _record, _text, managed_units, transition
@@ -68,8 +68,8 @@ def forward(item: Item, actor: User, unit_code: str, comment: str) -> Item:
 
 
 def merge(duplicate: Item, actor: User, into_id: int) -> Item:
-    """Close ``duplicate`` into the original: its supports, followers and comments move
-    there (nobody counted twice), it points to the original, and everyone following it
+    """Close ``duplicate`` into the original: its supports, followers, comments and
+    files move there (nobody counted twice), it points to the original, and everyone following it
     is told where the conversation goes on."""
     _manager_only(actor, duplicate, _l("Only a manager of the item can merge it."))
     original = db.session.get(Item, into_id) if isinstance(into_id, int) else None
@@ -89,6 +89,7 @@ def merge(duplicate: Item, actor: User, into_id: int) -> Item:
     db.session.execute(
         update(Comment).where(Comment.item_id == duplicate.id).values(item_id=original.id)
     )
+    item_files.move_files(duplicate, original)
     for item in (duplicate, original):
         item.support_count = _count(Support, item)
         item.comment_count = db.session.scalar(

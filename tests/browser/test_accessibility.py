@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from tests import factories
 from tests.browser import axe
 from tests.browser.conftest import DEMO_PASSWORD, PEOPLE, new_page
 
@@ -85,7 +86,15 @@ PAGES_BY_ROLE: dict[str, tuple[str, ...]] = {
         "not_found",
         "accessibility",
     ),
-    "employee": LOGGED_IN + ("idea_own", "concern", "report_errors", "mailbox"),
+    "employee": LOGGED_IN
+    + (
+        "idea_own",
+        "idea_with_files",
+        "comment_files_errors",
+        "concern",
+        "report_errors",
+        "mailbox",
+    ),
     "manager": LOGGED_IN + MANAGING + ("concern", "dashboard_errors"),
     "director": LOGGED_IN + MANAGING + ("concern",),
     "admin": LOGGED_IN
@@ -106,6 +115,7 @@ class Sessions:
     report: tuple[str, str] | None = None  # (receipt code, case number)
     idea_title: str | None = None
     concern_path: str | None = None
+    files_path: str | None = None
 
     def open(self, role: str, lang: str, viewport: str = "desktop"):
         """A page logged in as ``role`` (none for "anonymous"), showing ``lang``."""
@@ -163,6 +173,29 @@ class Sessions:
                 handler.context.close()
             self.report = (code, number)
         return self.report
+
+    def idea_with_files(self) -> str:
+        """An idea the employee submitted with a photo, and a comment with a PDF: its page."""
+        if self.files_path is None:
+            page = new_page(self.browser, self.live_server)
+            try:
+                login(page, "employee")
+                go(page, "/ideas/new")
+                send(
+                    page,
+                    "#main form button.button[type=submit]:not([name=preview])",
+                    {
+                        "#title": "Skylt med öppettider vid entrén",
+                        "#description": "Besökare vet inte när receptionen är öppen.",
+                        "#main input[name=values]": True,
+                    },
+                    prepare=lambda: page.set_input_files("#files", photo_file()),
+                )
+                assert "/ideas/" in page.url and page.locator(".files img").count(), page.url
+                self.files_path = page.url.removeprefix(self.live_server[0]).split("#")[0]
+            finally:
+                page.context.close()
+        return self.files_path
 
     def raised_concern(self) -> str:
         """A concern the employee raised in their unit (the demo has none): its page."""
@@ -390,6 +423,29 @@ def _(page, s):
     page.locator("#similar-ideas li").first.wait_for()  # built by the script, no reload
 
 
+def photo_file() -> dict:
+    return {"name": "IMG_0042.jpg", "mimeType": "image/jpeg", "buffer": factories.jpeg_with_gps()}
+
+
+@visit("idea_with_files")
+def _(page, s):
+    go(page, s.idea_with_files())
+    assert page.locator(".files img").count() == 1
+
+
+@visit("comment_files_errors")
+def _(page, s):
+    go(page, s.idea_with_files())
+    heic = {"name": "bild.heic", "mimeType": "image/heic", "buffer": factories.heic_header()}
+    send(
+        page,
+        "#comments form button[type=submit]",
+        {"#body": "Så här ser det ut."},
+        prepare=lambda: page.set_input_files("#files", heic),
+    )
+    errors_shown(page)
+
+
 @visit("concerns")
 def _(page, s):
     go(page, "/concerns")
@@ -580,7 +636,7 @@ def _(page, s):
 # The same checks at a 360-pixel-wide phone, where the header and the forms reflow.
 MOBILE_PAGES = {
     "anonymous": ("login", "report_errors", "accessibility"),
-    "employee": ("ideas", "idea", "idea_new_errors", "settings_errors"),
+    "employee": ("ideas", "idea", "idea_new_errors", "idea_with_files", "settings_errors"),
 }
 
 CASES = [

@@ -85,6 +85,61 @@ def test_submit_an_idea_and_find_it(page, viewport):
     expect(page.get_by_text("Inga förslag matchar.")).to_be_visible()
 
 
+def test_submit_an_idea_with_a_photo(page, viewport):
+    """Journey 2b: an employee submits an idea with a photo from the phone (EXIF with the
+    place it was taken); the idea's page shows its thumbnail, which opens the original,
+    and what is served carries no camera data and no GPS."""
+    import io
+
+    from PIL import Image
+
+    from tests import factories
+
+    j.log_in(page, "employee")
+    title = j.unique_title(viewport)
+    page.goto("/ideas/new")
+    with j.similar_lookup(page):
+        page.get_by_label("Rubrik", exact=True).fill(title)
+    page.get_by_label("Ditt förslag", exact=True).fill("Skylten syns inte när det är mörkt.")
+    page.get_by_label("Vi vill", exact=True).check()
+    files = page.get_by_label("Filer (frivilligt)", exact=True)
+    expect(files).to_have_attribute("accept", re.compile("image/jpeg"))
+    expect(page.get_by_label("Eller ta ett foto nu", exact=True)).to_have_attribute(
+        "capture", "environment"
+    )
+    photo = factories.jpeg_with_gps(1200, 900, orientation=6)
+    files.set_input_files({"name": "IMG_0042.jpg", "mimeType": "image/jpeg", "buffer": photo})
+    j.check_width(page)
+    screenshot(page, f"{viewport}-idea-new-photo")
+    page.get_by_role("button", name="Skicka förslaget").click()
+    expect(page).to_have_url(j.IDEA_URL)
+    expect(j.flash(page)).to_contain_text("Tack! Ditt förslag är inskickat.")
+
+    thumbnail = page.get_by_role("img", name="Bild photo-1.jpg: öppna originalet")
+    expect(thumbnail).to_be_visible()
+    thumbnail.scroll_into_view_if_needed()  # loaded lazily: once it is in view
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=thumbnail.element_handle()
+    )
+    assert thumbnail.evaluate("img => [img.naturalWidth, img.naturalHeight]") == [240, 320]
+    expect(page.locator(".files")).to_contain_text("photo-1.jpg")
+    j.check_width(page)
+    screenshot(page, f"{viewport}-idea-with-photo")
+
+    with page.expect_navigation() as opened:
+        thumbnail.click()
+    original = opened.value
+    assert original.status == 200
+    assert original.headers["content-type"] == "image/jpeg"
+    assert original.headers["x-content-type-options"] == "nosniff"
+    assert original.headers["content-disposition"].startswith("inline")
+    served = original.body()
+    picture = Image.open(io.BytesIO(served))
+    assert picture.size == (900, 1200)  # turned as the phone was held
+    assert not picture.getexif() and "exif" not in picture.info
+    assert b"Telefonmakaren" not in served
+
+
 def test_a_colleague_supports_and_comments(page, open_page, viewport):
     """Journey 3: a colleague in another unit supports the idea and comments; the
     submitter sees both."""

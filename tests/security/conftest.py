@@ -12,7 +12,7 @@ from ideas import create_app
 from ideas.extensions import db
 from ideas.services import categories, digest, items, reports, routing
 from tests import factories
-from tests.test_authorization import _request, _users
+from tests.test_authorization import _request, _users, with_files
 
 
 @dataclass
@@ -40,8 +40,10 @@ def world(org) -> World:
         {"what": "Mutor"}, files=[reports.Upload(b"Bilaga med text\n", "bilaga.txt")]
     )
     entry = filed.report.entries[0]
+    idea = factories.idea(org.anna, unit="VOO").id
+    with_files(org, idea, concern)
     return World(
-        idea=factories.idea(org.anna, unit="VOO").id,
+        idea=idea,
         token=digest.unsubscribe_token(org.anna),
         concern=concern.id,
         category=categories.create_category("IT-stöd", "IT").id,

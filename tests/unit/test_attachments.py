@@ -439,3 +439,42 @@ def test_names_other_than_ours_are_refused(tmp_path, name):
         attachments.load(tmp_path, name, crypto.new_key(), CONTEXT)
     with pytest.raises(ValueError):
         attachments.remove(tmp_path, name)
+
+
+# -- shared with the files of ideas, concerns and comments ------------------------------
+
+
+@pytest.mark.parametrize("brand", [b"heic", b"heix", b"mif1", b"hevc"])
+def test_heic_is_recognised_by_its_content_and_refused_with_how_to_fix_it(brand):
+    box = b"ftyp" + brand + bytes(4) + b"mif1" + brand
+    data = (len(box) + 4).to_bytes(4, "big") + box + bytes(100)
+    assert attachments.detect(data) == "heic"
+    with pytest.raises(attachments.AttachmentError) as refused:
+        attachments.clean(data, "IMG_0001.HEIC")
+    assert refused.value.code == "heic"
+    assert "Most Compatible" in str(refused.value.message)
+
+
+def test_an_mp4_is_not_taken_for_heic():
+    box = b"ftypisom" + bytes(4) + b"isomiso2mp41"
+    assert attachments.detect((len(box) + 4).to_bytes(4, "big") + box + bytes(100)) is None
+
+
+def test_plain_storage_shares_the_random_names_and_removal(tmp_path):
+    name = attachments.store_plain(tmp_path, b"hej\n")
+    assert attachments.is_stored_name(name)
+    assert attachments.stored_path(tmp_path, name).read_bytes() == b"hej\n"
+    attachments.remove(tmp_path, name)
+    assert not (tmp_path / name).exists()
+    with pytest.raises(ValueError):
+        attachments.stored_path(tmp_path, "../etc/passwd")
+
+
+def test_a_picture_gets_a_thumbnail_of_its_cleaned_pixels():
+    from tests import factories
+
+    cleaned = attachments.clean(factories.jpeg_with_gps(1000, 500, orientation=8), "a.jpg")
+    shown = attachments.picture(cleaned)
+    assert (shown.width, shown.height) == (500, 1000)
+    assert (shown.thumbnail_width, shown.thumbnail_height) == (160, 320)
+    assert attachments.picture(attachments.clean(b"text\n", "a.txt")) is None

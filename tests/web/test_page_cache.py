@@ -377,6 +377,33 @@ def test_a_change_to_one_idea_leaves_the_pages_of_others_stored(site):
     assert _page(one, anna, "/ideas")[1] > 0  # the list shows the count: rendered again
 
 
+def test_a_file_added_to_one_idea_leaves_the_pages_of_others_stored(site):
+    """A file moves its own idea's scope (like a comment), never every page's."""
+    one = site["one"]
+    other = _second_idea(one, "Skylt vid entrén")
+    anna = _browser(one, "anna@example.se")
+    url, other_url = f"/ideas/{site['idea']}", f"/ideas/{other}"
+    _page(one, anna, url)
+    before_page = _page(one, anna, other_url)[0]
+    before = _versions(one)
+    with one.app_context():
+        from ideas.models import User
+        from ideas.services import item_files
+        from ideas.services.uploads import Upload
+
+        bo = db.session.scalar(select(User).where(User.email == "bo@example.se"))
+        idea = db.session.get(Item, site["idea"])
+        item_files.attach(idea, bo, item_files.check([Upload(factories.png(), "a.png")]))
+        db.session.commit()
+    after = _versions(one)
+    moved = {scope for scope in after if after[scope] != before.get(scope)}
+    assert page_cache.EVERYTHING not in moved
+    assert f"item:{site['idea']}" in moved and f"item:{other}" not in moved
+    assert _page(one, anna, other_url) == (before_page, 0)  # still the stored page
+    page, n = _page(one, anna, url)
+    assert n > 0 and "/thumbnail" in page  # rendered again, with the picture
+
+
 def test_a_write_moves_only_the_versions_of_what_it_changed(site):
     """No row is moved by every writing transaction: a comment moves its idea's scope,
     its list's shard, its unit's tree and its assignee's inbox, nothing else; and a

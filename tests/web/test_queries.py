@@ -43,4 +43,4 @@ def test_list_search_and_idea_pages_do_not_grow_with_their_content(
     large = {url: _queries(client, count_queries, url) for url in urls}
 
     assert large == small
-    assert max(large.values()) <= 10, large
+    assert max(large.values()) <= 11, large  # the idea page: 11, its files included

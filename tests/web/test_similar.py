@@ -68,7 +68,9 @@ def test_checking_for_similar_ideas_shows_them_keeps_the_text_and_saves_nothing(
     assert 'name="csrf_token"' in region
     assert "Support this one instead" in region
     # The list comes before the form, and what was typed is kept.
-    assert page.index('id="similar-ideas"') < page.index('<form method="post" novalidate>')
+    assert page.index('id="similar-ideas"') < page.index(
+        '<form method="post" enctype="multipart/form-data" novalidate>'
+    )
     assert 'value="Nyckelskåp för hemtjänsten"' in page
     assert "Jag har skrivit en del redan." in page
     assert 'value="IT" selected' in page or 'selected value="IT"' in page

@@ -35,12 +35,12 @@ def test_a_form_sent_while_the_worker_writes_is_saved(app, client, auth, monkeyp
             conn.execute(text("UPDATE users SET absent = 1 WHERE id = :id"), {"id": bo_id})
         worker_done.set()
 
-    def add_comment_while_the_worker_writes(item, user, body):
+    def add_comment_while_the_worker_writes(item, user, body, files=()):
         # The request has read (the user, the idea); now the worker writes and commits
         # before the request writes its comment.
         threading.Thread(target=the_worker, args=(db.engine,)).start()
         time.sleep(0.5)
-        return add_comment(item, user, body)
+        return add_comment(item, user, body, files)
 
     monkeypatch.setattr(item_service, "add_comment", add_comment_while_the_worker_writes)
     response = auth.post(f"{url}/comments", {"body": "Vi provar i vår"}, token_from=token_page)

@@ -10,6 +10,8 @@ dropped silently and the caller's text lost without a word. Lengths are the data
 from __future__ import annotations
 
 import json
+import types
+import typing
 from dataclasses import dataclass
 from typing import Annotated, Literal, TypeVar
 
@@ -20,6 +22,7 @@ from ideas.blueprints.api.errors import ApiError
 from ideas.models import ROLES, STATUSES
 from ideas.models.items import BENEFIT_MAX, COMMENT_MAX, DESCRIPTION_MAX, REASON_MAX, TITLE_MAX
 from ideas.services.search import MAX_QUERY
+from ideas.services.uploads import Upload, read_uploads
 
 UNIT_CODE_MAX = 40
 VALUE_NAME_MAX = 100
@@ -278,6 +281,71 @@ def parse_body(model: type[B]) -> B:
         raise ApiError(400, "The request body is not valid JSON.") from None
     if not isinstance(data, dict):
         raise ApiError(400, "The request body must be a JSON object.")
+    return _validated(model, data)
+
+
+FILES_FIELD = "files"
+MULTIPART = "multipart/form-data"
+
+
+def is_multipart() -> bool:
+    return request.mimetype == MULTIPART
+
+
+def parse_submission(model: type[B]) -> tuple[B, list[Upload]]:
+    """A body that may come with files: JSON (no files), or ``multipart/form-data``
+    with the same fields as form fields (a list as the field repeated, a boolean as
+    ``true`` or ``false``) and the files in ``files``."""
+    if not is_multipart():
+        return parse_body(model), []
+    return _validated(model, _form_fields(model)), request_files()
+
+
+def request_files() -> list[Upload]:
+    """The files of a multipart request, all in ``files`` (another name is refused: a
+    file the caller meant to send must not be dropped without a word)."""
+    for name in request.files:
+        if name != FILES_FIELD:
+            raise ApiError(422, f"{name}: send files in the field '{FILES_FIELD}'.", name)
+    return read_uploads(request.files.getlist(FILES_FIELD))
+
+
+_BOOLEANS = {"true": True, "false": False}
+
+
+def _form_fields(model: type[Body]) -> dict:
+    """The form fields as the JSON object they stand for, by the model's field types."""
+    data: dict = {}
+    for name in request.form:
+        values = request.form.getlist(name)
+        annotation = model.model_fields[name].annotation if name in model.model_fields else str
+        kinds = _kinds(annotation)
+        if list in kinds:
+            data[name] = values
+            continue
+        if len(values) > 1:
+            raise ApiError(422, f"{name}: give it once.", name)
+        value = values[0]
+        if bool in kinds:
+            if value.strip().lower() not in _BOOLEANS:
+                raise ApiError(422, f"{name}: true or false.", name)
+            data[name] = _BOOLEANS[value.strip().lower()]
+        else:
+            data[name] = value
+    return data
+
+
+def _kinds(annotation) -> set:
+    """The plain types an annotation allows (``list[str] | None`` -> {list, NoneType})."""
+    origin = typing.get_origin(annotation)
+    if origin is Annotated:
+        return _kinds(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        return set().union(*(_kinds(arg) for arg in typing.get_args(annotation)))
+    return {origin or annotation}
+
+
+def _validated(model: type[B], data: dict) -> B:
     try:
         return model.model_validate(data)
     except ValidationError as exc:

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import re
 
 from flask import Response, make_response, request
@@ -37,7 +39,7 @@ def idempotent(view):
                 400, f"{HEADER}: 1 to 255 visible ASCII characters, no spaces.", field=HEADER
             )
         user = api_user()
-        print_ = idempotency.fingerprint(request.method, request.full_path, request.get_data())
+        print_ = idempotency.fingerprint(request.method, request.full_path, _body())
         kept = idempotency.answer_for(user, key)
         if kept is not None:
             return _replay(kept, print_)
@@ -63,6 +65,20 @@ def idempotent(view):
         return response
 
     return wrapper
+
+
+def _body() -> bytes:
+    """What the request sends, for its fingerprint: the body as it came, or for a
+    multipart request (whose body the form parser has read) its fields and a hash of
+    each file, in order."""
+    if request.mimetype != "multipart/form-data":
+        return request.get_data()
+    parts = [[name, value] for name, value in request.form.items(multi=True)]
+    for name, storage in request.files.items(multi=True):
+        digest = hashlib.sha256(storage.stream.read()).hexdigest()  # at most 10 MB
+        storage.stream.seek(0)
+        parts.append([name, digest])
+    return json.dumps(parts).encode()
 
 
 def _replay(kept, print_: str) -> Response:

@@ -8,10 +8,13 @@ against the schemas below.
 
 from __future__ import annotations
 
+import functools
+
 from flask import current_app, jsonify
 from pydantic.json_schema import models_json_schema
 
 from ideas import page_cache
+from ideas.attachments import MAX_BYTES, MAX_FILES
 from ideas.blueprints.api import bp
 from ideas.blueprints.api.auth import public
 from ideas.blueprints.api.bodies import MAX_PAGE, MAX_PER_PAGE, REQUEST_BODIES
@@ -63,6 +66,58 @@ def page_of(name: str) -> dict:
 
 
 TIMESTAMP = {"type": "string", "format": "date-time", "description": "ISO 8601, with offset."}
+FILE_TYPES = ["image/jpeg", "image/png", "application/pdf", "text/plain"]
+MULTIPART = "multipart/form-data"
+FILES_PROPERTY = {
+    "type": "array",
+    "maxItems": MAX_FILES,
+    "items": {
+        "type": "string",
+        "contentMediaType": "application/octet-stream",
+        "maxLength": MAX_BYTES,
+        "x-max-bytes": MAX_BYTES,
+    },
+    "x-max-bytes": MAX_BYTES,
+    "description": f"Up to {MAX_FILES} files of at most {MAX_BYTES // (1024 * 1024)} MB each: "
+    "JPEG, PNG, PDF or plain text (UTF-8), recognised by their content. HEIC is refused: "
+    "send such pictures as JPEG. Pictures are re-encoded without their metadata (EXIF, "
+    "GPS) and turned the right way up; PDFs keep their pages only. A file refused is a "
+    "422 on `files` naming it, and nothing is stored.",
+}
+
+
+def _with_files(body: str) -> dict:
+    """A request body's multipart form: the JSON body's fields as form fields (a list
+    as the field repeated, a boolean as `true` or `false`) and the files."""
+    schema = request_schemas()[body]
+    return {
+        "schema": {
+            **schema,
+            "properties": {**schema["properties"], "files": FILES_PROPERTY},
+        },
+        "encoding": {"files": {"contentType": ", ".join(FILE_TYPES)}},
+    }
+
+
+FILES_BODY = {
+    "required": True,
+    "content": {
+        MULTIPART: {
+            "schema": {
+                "type": "object",
+                "properties": {"files": {**FILES_PROPERTY, "minItems": 1}},
+                "required": ["files"],
+                "additionalProperties": False,
+            },
+            "encoding": {"files": {"contentType": ", ".join(FILE_TYPES)}},
+        }
+    },
+}
+TOO_LARGE = {
+    "description": f"The request is larger than {MAX_FILES} files of "
+    f"{MAX_BYTES // (1024 * 1024)} MB and the form around them; `field` is `files`.",
+    "content": {JSON: {"schema": ref("Error")}},
+}
 STATUS = {"type": "string", "enum": STATUSES}
 
 ITEM_PROPERTIES = {
@@ -155,6 +210,11 @@ RESPONSE_SCHEMAS = {
         {
             **ITEM_PROPERTIES,
             "history": {"type": "array", "items": ref("HistoryEntry")},
+            "files": {
+                "type": "array",
+                "items": ref("File"),
+                "description": "The item's files and its comments' (`comment` says which).",
+            },
             "supported_by_me": {"type": "boolean"},
             "following": {"type": "boolean"},
             "spread_to": {
@@ -208,9 +268,36 @@ RESPONSE_SCHEMAS = {
             "id": {"type": "integer"},
             "body": {"type": "string"},
             "author": nullable(ref("Person")),
+            "files": {"type": "array", "items": ref("File"), "maxItems": MAX_FILES},
             "created_at": TIMESTAMP,
         }
     ),
+    "File": obj(
+        {
+            "id": {"type": "integer"},
+            "name": {
+                "type": "string",
+                "description": "The name it is shown under (photo-1.jpg, document-2.pdf...): "
+                "never the name it was sent with.",
+            },
+            "content_type": {"type": "string", "enum": FILE_TYPES},
+            "size": {"type": "integer", "minimum": 1, "maximum": MAX_BYTES},
+            "width": nullable({"type": "integer", "description": "A picture's, in pixels."}),
+            "height": nullable({"type": "integer", "description": "A picture's, in pixels."}),
+            "comment": nullable(
+                {"type": "integer", "description": "The comment it came with; null: the item's."}
+            ),
+            "url": {"type": "string", "format": "uri", "description": "GET it with the token."},
+            "thumbnail_url": nullable(
+                {"type": "string", "format": "uri", "description": "A picture's, at most 320 px."}
+            ),
+            "web_url": {"type": "string", "format": "uri", "description": "For a browser."},
+            "created_at": TIMESTAMP,
+        },
+        description="A file on an item or a comment, as it was stored: cleaned of metadata "
+        "(EXIF and GPS, a PDF's author...), a picture turned the right way up.",
+    ),
+    "FileList": list_of("File"),
     "CommentList": list_of("Comment"),
     "ItemList": list_of("Item"),
     "InboxItem": obj(
@@ -341,6 +428,7 @@ def _operation(
     errors: tuple[str, ...] = (),
     body: str | None = None,
     parameters: list | None = None,
+    files: bool = False,
 ) -> dict:
     errors = ("Unauthorized", *errors)
     operation = {
@@ -363,8 +451,35 @@ def _operation(
     }
     if body:
         operation["requestBody"] = {"required": True, "content": {JSON: {"schema": ref(body)}}}
+    if body and files:
+        operation["requestBody"]["content"][MULTIPART] = _with_files(body)
+        operation["responses"]["413"] = TOO_LARGE
     if parameters:
         operation["parameters"] = parameters
+    return operation
+
+
+FILE_ID = {"name": "file_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+FILE_CONTENT = {
+    "description": "The file's bytes, with its type.",
+    "content": {t: {"schema": {"type": "string", "contentMediaType": t}} for t in FILE_TYPES},
+}
+
+
+def _files_operation(operation_id: str, kind: str) -> dict:
+    operation = _operation(
+        operation_id,
+        f"Add files to a {kind} already submitted: its submitter, or whoever may manage it. "
+        f"At most {MAX_FILES} on the {kind} (its comments have their own).",
+        {"201": _ok("FileList", "The files added.")},
+        errors=("Forbidden", "NotFound", "Unprocessable"),
+    )
+    operation["requestBody"] = FILES_BODY
+    operation["responses"]["413"] = TOO_LARGE
+    operation["responses"]["415"] = {
+        "description": "Not multipart/form-data.",
+        "content": {JSON: {"schema": ref("Error")}},
+    }
     return operation
 
 
@@ -595,7 +710,12 @@ def _paths(per_page: int) -> dict:
                 },
                 errors=("BadRequest", "Unprocessable"),
                 body="NewConcern",
+                files=True,
             ),
+        },
+        "/api/v1/concerns/{item_id}/attachments": {
+            "parameters": [ITEM_ID],
+            "post": _files_operation("add_concern_files", "concern"),
         },
         "/api/v1/concerns/{item_id}": {
             "parameters": [ITEM_ID],
@@ -639,6 +759,33 @@ def _paths(per_page: int) -> dict:
                 errors=("BadRequest", "Unprocessable"),
                 body="NewIdea",
                 parameters=[IDEMPOTENCY_KEY],
+                files=True,
+            ),
+        },
+        "/api/v1/ideas/{item_id}/attachments": {
+            "parameters": [ITEM_ID],
+            "post": _files_operation("add_idea_files", "idea"),
+        },
+        "/api/v1/files/{file_id}": {
+            "parameters": [FILE_ID],
+            "get": {
+                **_operation(
+                    "get_file",
+                    "A file of an idea, a concern or a comment, for whoever may see the "
+                    "item. Pictures and PDFs come `inline`, text as an `attachment`; always "
+                    "`X-Content-Type-Options: nosniff`.",
+                    {"200": FILE_CONTENT},
+                    errors=("NotFound",),
+                ),
+            },
+        },
+        "/api/v1/files/{file_id}/thumbnail": {
+            "parameters": [FILE_ID],
+            "get": _operation(
+                "get_file_thumbnail",
+                "A picture's thumbnail (at most 320 px on its longest side); 404 for other files.",
+                {"200": FILE_CONTENT},
+                errors=("NotFound",),
             ),
         },
         "/api/v1/ideas/{item_id}": {
@@ -684,6 +831,7 @@ def _paths(per_page: int) -> dict:
                 errors=("BadRequest", "NotFound", "Unprocessable"),
                 body="NewComment",
                 parameters=[IDEMPOTENCY_KEY],
+                files=True,
             ),
         },
         "/api/v1/ideas/similar": {
@@ -854,6 +1002,7 @@ def _paths(per_page: int) -> dict:
     }
 
 
+@functools.cache
 def request_schemas() -> dict:
     """The request bodies' JSON Schemas, from the pydantic models that check them."""
     keyed, defs = models_json_schema(

@@ -8,10 +8,10 @@ import json
 import math
 from datetime import datetime
 
-from flask import current_app
+from flask import current_app, url_for
 
 from ideas.blueprints.api.errors import ApiError
-from ideas.models import Comment, HistoryEntry, Item, Unit, User, Value
+from ideas.models import Comment, HistoryEntry, Item, ItemFile, Unit, User, Value
 from ideas.services import items as item_service
 from ideas.services.paging import Page
 from ideas.services.permissions import shows_author
@@ -149,12 +149,34 @@ def history_json(entry: HistoryEntry, item: Item, viewer: User) -> dict:
     }
 
 
+def file_json(row: ItemFile) -> dict:
+    """A file on an item or comment; ``url`` and ``thumbnail_url`` are this API's (with
+    the same token), ``web_url`` the page's link for a logged-in browser."""
+    base = current_app.config["BASE_URL"]
+    return {
+        "id": row.id,
+        "name": row.name,
+        "content_type": row.content_type,
+        "size": row.size,
+        "width": row.width,
+        "height": row.height,
+        "comment": row.comment_id,
+        "url": base + url_for("api.get_file", file_id=row.id),
+        "thumbnail_url": (
+            base + url_for("api.get_file_thumbnail", file_id=row.id) if row.thumbnail_name else None
+        ),
+        "web_url": base + url_for("files.original", file_id=row.id),
+        "created_at": timestamp(row.created_at),
+    }
+
+
 def item_detail_json(item: Item, viewer: User) -> dict:
     """An item with its history and where the caller stands (loaded by ``load_item``)."""
     supported, following = item_service.viewer_marks(item, viewer)
     return {
         **item_json(item, viewer),
         "history": [history_json(entry, item, viewer) for entry in item.history],
+        "files": [file_json(row) for row in item.files],
         "supported_by_me": supported,
         "spread_to": [
             {"id": copy.id, "unit": {"code": copy.unit.code, "name": copy.unit.name}}
@@ -169,6 +191,7 @@ def comment_json(comment: Comment) -> dict:
         "id": comment.id,
         "body": comment.body,
         "author": person(comment.author),
+        "files": [file_json(row) for row in comment.files],
         "created_at": timestamp(comment.created_at),
     }
 

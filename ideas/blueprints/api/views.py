@@ -6,9 +6,12 @@ refusal arrives as a DomainError and ``errors`` answers it after a rollback.
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from flask import jsonify, request, url_for
 from sqlalchemy import exists, select
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ideas.blueprints.api import bp
 from ideas.blueprints.api.auth import api_user
@@ -22,14 +25,18 @@ from ideas.blueprints.api.bodies import (
     NewIdea,
     NewTransition,
     SettingsPatch,
+    is_multipart,
     list_args,
     parse_body,
+    parse_submission,
+    request_files,
 )
 from ideas.blueprints.api.errors import ApiError
 from ideas.blueprints.api.idempotent import idempotent
 from ideas.blueprints.api.serialize import (
     comment_json,
     decode_cursor,
+    file_json,
     item_detail_json,
     item_json,
     me_json,
@@ -38,10 +45,11 @@ from ideas.blueprints.api.serialize import (
     unit_json,
     value_json,
 )
+from ideas.blueprints.files import send_item_file
 from ideas.extensions import db
-from ideas.models import STATUSES, Comment, Item, Kind, Role, Unit, Value
+from ideas.models import STATUSES, Comment, Item, ItemFile, Kind, Role, Unit, Value
+from ideas.services import item_files, triage
 from ideas.services import items as item_service
-from ideas.services import triage
 from ideas.services.items import (
     IdeaFilters,
     idea_list_page,
@@ -110,7 +118,7 @@ def _list(kind: Kind):
 @bp.post("/ideas")
 @idempotent  # commits
 def create_idea():
-    body = parse_body(NewIdea)
+    body, files = parse_submission(NewIdea)
     item = item_service.submit_idea(
         api_user(),
         title=body.title,
@@ -119,6 +127,7 @@ def create_idea():
         unit=body.unit,
         values=body.values,
         category=body.category,
+        files=files,
     )
     db.session.flush()
     db.session.expire_all()  # the answer shows the idea as stored (the values in order)
@@ -263,12 +272,24 @@ def withdraw_support(item_id: int):
 @bp.get("/ideas/<int:item_id>/comments")
 def list_comments(item_id: int):
     item = _idea_or_404(item_id)
-    comments = db.session.scalars(
-        select(Comment)
-        .where(Comment.item_id == item.id)
-        .options(joinedload(Comment.author))
-        .order_by(Comment.id)
+    comments = list(
+        db.session.scalars(
+            select(Comment)
+            .where(Comment.item_id == item.id)
+            .options(joinedload(Comment.author))
+            .order_by(Comment.id)
+        )
     )
+    # The comments' files in one query, however many comments (or none) there are.
+    files = defaultdict(list)
+    for row in db.session.scalars(
+        select(ItemFile)
+        .where(ItemFile.item_id == item.id, ItemFile.comment_id.is_not(None))
+        .order_by(ItemFile.id)
+    ):
+        files[row.comment_id].append(row)
+    for comment in comments:
+        set_committed_value(comment, "files", files[comment.id])
     return jsonify({"items": [comment_json(c) for c in comments]})
 
 
@@ -276,8 +297,8 @@ def list_comments(item_id: int):
 @idempotent  # commits
 def add_comment(item_id: int):
     item = _idea_or_404(item_id)
-    body = parse_body(NewComment)
-    comment = item_service.add_comment(item, api_user(), body.body)
+    body, files = parse_submission(NewComment)
+    comment = item_service.add_comment(item, api_user(), body.body, files)
     db.session.flush()
     return jsonify(comment_json(comment)), 201
 
@@ -323,7 +344,7 @@ def list_concerns():
 
 @bp.post("/concerns")
 def create_concern():
-    body = parse_body(NewConcern)
+    body, files = parse_submission(NewConcern)
     item = item_service.submit_concern(
         api_user(),
         title=body.title,
@@ -332,6 +353,7 @@ def create_concern():
         values=body.values,
         confidential=body.confidential,
         about_manager=body.about_manager,
+        files=files,
     )
     db.session.commit()
     response = _detail(item.id, Kind.CONCERN)
@@ -343,3 +365,43 @@ def create_concern():
 @bp.get("/concerns/<int:item_id>")
 def get_concern(item_id: int):
     return _detail(item_id, Kind.CONCERN)
+
+
+def _add_files(item_id: int, kind: Kind):
+    """Files added to an item already submitted (its submitter, or a manager of it)."""
+    item = _idea_or_404(item_id, kind=kind)
+    if not is_multipart():
+        raise ApiError(415, "Send the files as multipart/form-data, in the field 'files'.", "files")
+    rows = item_files.add_files(item, api_user(), request_files())
+    db.session.commit()
+    return jsonify({"items": [file_json(row) for row in rows]}), 201
+
+
+@bp.post("/ideas/<int:item_id>/attachments")
+def add_idea_files(item_id: int):
+    return _add_files(item_id, Kind.IDEA)
+
+
+@bp.post("/concerns/<int:item_id>/attachments")
+def add_concern_files(item_id: int):
+    return _add_files(item_id, Kind.CONCERN)
+
+
+def _file_or_404(file_id: int):
+    row = item_files.file_for(api_user(), file_id) if 0 < file_id <= ID_MAX else None
+    if row is None:
+        raise ApiError(404, f"No file with id {file_id}.")
+    return row
+
+
+@bp.get("/files/<int:file_id>")
+def get_file(file_id: int):
+    return send_item_file(_file_or_404(file_id))
+
+
+@bp.get("/files/<int:file_id>/thumbnail")
+def get_file_thumbnail(file_id: int):
+    row = _file_or_404(file_id)
+    if row.thumbnail_name is None:
+        raise ApiError(404, f"File {file_id} has no thumbnail: it is not a picture.")
+    return send_item_file(row, thumbnail=True)
