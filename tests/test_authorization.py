@@ -12,7 +12,7 @@ import io
 import pytest
 
 from ideas.extensions import db
-from ideas.models import ItemFile
+from ideas.models import Comment, ItemFile
 from ideas.models.org import unit_by_code, user_by_email
 from ideas.models.values import Behaviour, Value
 from ideas.services import accounts, categories, digest, item_files, items, reports, routing
@@ -124,6 +124,9 @@ TABLE = {
     ("ideas.unfollow", "POST"): everyone(302),
     ("ideas.comment", "POST"): everyone(302),
     ("ideas.change_status", "POST"): only(MANAGERS, 302),
+    # A comment by the submitter (Anna, no role here): hers, or her item's managers'.
+    ("ideas.remove_comment", "GET"): only(MANAGERS, 200),
+    ("ideas.remove_comment", "POST"): only(MANAGERS, 302),
     # A concern by an employee of VOO, routed to its manager: nobody else sees it.
     ("concerns.index", "GET"): everyone(200),
     ("concerns.new", "GET"): everyone(200),
@@ -135,6 +138,8 @@ TABLE = {
     ("concerns.unfollow", "POST"): only({"manager"}, 302, 404),
     ("concerns.comment", "POST"): only({"manager"}, 302, 404),
     ("concerns.change_status", "POST"): only({"manager"}, 302, 404),
+    ("concerns.remove_comment", "GET"): only({"manager"}, 200, 404),
+    ("concerns.remove_comment", "POST"): only({"manager"}, 302, 404),
     # The whistleblowing channel: the same for everyone, logged in or not.
     ("report.new", "GET"): everyone(200, 200),
     ("report.new", "POST"): everyone(200, 200),
@@ -206,6 +211,7 @@ TABLE = {
     ("api.withdraw_support", "DELETE"): api(200),
     ("api.list_comments", "GET"): api(200),
     ("api.add_comment", "POST"): api(201),
+    ("api.remove_comment", "DELETE"): only(MANAGERS, 204, anonymous=401),
     ("api.follow", "POST"): api(200),
     ("api.unfollow", "DELETE"): api(200),
     # The admin API: admin tokens only.
@@ -368,6 +374,7 @@ def _request(  # noqa: PLR0913 - one argument per kind of thing a route names
             "api.withdraw_support": f"/api/v1/ideas/{idea}/support",
             "api.list_comments": f"/api/v1/ideas/{idea}/comments",
             "api.add_comment": f"/api/v1/ideas/{idea}/comments",
+            "api.remove_comment": f"/api/v1/ideas/{idea}/comments/{_first_comment(idea)}",
             "api.follow": f"/api/v1/ideas/{idea}/follow",
             "api.unfollow": f"/api/v1/ideas/{idea}/follow",
             "api.list_concerns": "/api/v1/concerns",
@@ -457,6 +464,7 @@ def _request(  # noqa: PLR0913 - one argument per kind of thing a route names
         "ideas.unfollow": f"{prefix}/{idea}/unfollow",
         "ideas.comment": f"{prefix}/{idea}/comments",
         "ideas.change_status": f"{prefix}/{idea}/status",
+        "ideas.remove_comment": f"{prefix}/{idea}/comments/{_first_comment(idea)}/remove",
         **target,
     }
     if method == "GET":
@@ -533,13 +541,22 @@ def _first_file(item_id: int) -> int | None:
     )
 
 
+def _first_comment(item_id: int) -> int | None:
+    return db.session.scalar(
+        db.select(Comment.id).where(Comment.item_id == item_id).order_by(Comment.id)
+    )
+
+
 def with_files(org, idea_id: int, concern) -> None:
-    """A picture on the idea, a text file on the concern: what the file routes serve."""
+    """A picture on the idea, a text file on the concern: what the file routes serve;
+    and a comment by the submitter on each, with a file of its own."""
     from ideas.models import Item
 
     idea = db.session.get(Item, idea_id)
     item_files.add_files(idea, org.anna, [reports.Upload(factories.png(), "bild.png")])
     item_files.add_files(concern, org.anna, [reports.Upload(b"Hissen stannar\n", "a.txt")])
+    for item in (idea, concern):
+        items.add_comment(item, org.anna, "Min kommentar", [reports.Upload(b"Bilaga\n", "b.txt")])
 
 
 def request_as(  # noqa: PLR0913

@@ -44,6 +44,7 @@ from ideas.forms import (
 from ideas.models import (
     STATUS_LABELS,
     STATUSES,
+    Comment,
     Item,
     Kind,
     Status,
@@ -59,6 +60,7 @@ from ideas.services.errors import DomainError
 from ideas.services.items import IdeaFilters, filter_choices, idea_list_page, load_item
 from ideas.services.permissions import (
     can_manage_item,
+    can_remove_comment,
     can_view_item,
     is_only_driver,
     shows_author,
@@ -219,6 +221,8 @@ def _render_detail(item: Item, *, comment_form=None, status_form=None, code=200)
         following=following,
         triage=triage_forms(item, manage),
         spread=item_service.spread_of(item) if item.kind == Kind.IDEA else [],
+        # can_remove_comment, for every comment at once: the page's viewer may see it.
+        removable={c.id for c in item.comments if manage or c.author_id == current_user.id},
         open_for_support=Status(item.status) in item_service.OPEN_STATUSES,
     ), code
 
@@ -273,6 +277,39 @@ def comment(item_id: int):
     ):
         return redirect(url_for(f"{request.blueprint}.detail", item_id=item_id, _anchor="comments"))
     return _render_detail(load_item(item_id), comment_form=form, code=400)
+
+
+def _comment_or_404(item: Item, comment_id: int) -> Comment:
+    comment = db.session.get(Comment, comment_id)
+    if comment is None or comment.item_id != item.id:
+        abort(404)
+    return comment
+
+
+@bp.route("/<int:item_id>/comments/<int:comment_id>/remove", methods=["GET", "POST"])
+def remove_comment(item_id: int, comment_id: int):
+    """Asked first (a page, no script), then removed: a comment and its files."""
+    item = _item_or_404(item_id)
+    comment = _comment_or_404(item, comment_id)
+    if not can_remove_comment(current_user, item, comment):
+        abort(403)
+    form = ActionForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        attempt(
+            lambda: item_service.remove_comment(item, comment, current_user),
+            success=_("The comment is removed."),
+        )
+        return redirect(url_for(f"{request.blueprint}.detail", item_id=item_id, _anchor="comments"))
+    return render_template(
+        "ideas/remove_comment.html",
+        item=item,
+        comment=comment,
+        files=[f for f in item.files if f.comment_id == comment.id],
+        form=form,
+        own=comment.author_id == current_user.id,
+    )
 
 
 @bp.post("/<int:item_id>/status")

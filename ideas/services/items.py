@@ -53,7 +53,12 @@ from ideas.services.paging import (
     page_after,
     page_of,
 )
-from ideas.services.permissions import can_manage_item, can_view_item, is_only_driver
+from ideas.services.permissions import (
+    can_manage_item,
+    can_remove_comment,
+    can_view_item,
+    is_only_driver,
+)
 from ideas.services.routing import ROUTE_TASK
 from ideas.services.search import matching, relevance
 from ideas.services.units import require_active_unit
@@ -407,6 +412,20 @@ def add_comment(item: Item, author: User, body: str, files: Sequence[Upload] = (
     db.session.refresh(item, ["comment_count"])
     item_files.attach(item, author, cleaned, comment=comment)
     return comment
+
+
+def remove_comment(item: Item, comment: Comment, user: User) -> None:
+    """Remove a comment with its files, by its author or by whoever may manage the item
+    (``permissions.can_remove_comment``). The history keeps that a comment was removed
+    and by whom, not what it said. The files' rows go in this transaction and their
+    bytes leave the disk once it commits (``item_files``): a rollback keeps them all."""
+    if not can_remove_comment(user, item, comment):
+        raise NotAllowed(_l("Only its writer, or whoever handles the item, may remove a comment."))
+    db.session.delete(comment)  # its files with it
+    item.comment_count = Item.comment_count - 1
+    _record(item, user, "comment_removed", None, None)
+    db.session.flush()
+    db.session.refresh(item, ["comment_count"])
 
 
 def follow(item: Item, user: User) -> bool:

@@ -92,6 +92,17 @@ def can_add_files(user: User, item: Item) -> bool:
     return user.id == item.author_id or can_manage_item(user, item)
 
 
+def can_remove_comment(user: User, item: Item, comment) -> bool:
+    """May ``user`` remove this comment of ``item``? Its author, while they may still
+    see the item, and whoever may manage the item (to take down a comment that names
+    someone or does not belong there)."""
+    if not user.is_authenticated or comment.item_id != item.id:
+        return False
+    if not can_view_item(user, item):
+        return False
+    return comment.author_id == user.id or can_manage_item(user, item)
+
+
 def is_only_driver(user: User, item: Item) -> bool:
     """Is ``user`` allowed on this item only because it was delegated to them?"""
     return item.driver_id == user.id and not _line_manages(user, item)

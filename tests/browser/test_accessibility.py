@@ -91,6 +91,7 @@ PAGES_BY_ROLE: dict[str, tuple[str, ...]] = {
         "idea_own",
         "idea_with_files",
         "comment_files_errors",
+        "comment_remove",
         "concern",
         "report_errors",
         "mailbox",
@@ -446,6 +447,16 @@ def _(page, s):
     errors_shown(page)
 
 
+@visit("comment_remove")
+def _(page, s):
+    """The question before one's own comment is removed (a comment sent first)."""
+    go(page, s.idea_with_files())
+    send(page, "#comments form button[type=submit]", {"#body": "Fel tråd, förlåt."})
+    page.locator(".comment-actions a").last.click()
+    page.wait_for_load_state()
+    assert "/remove" in page.url and page.locator("form button.danger").count() == 1
+
+
 @visit("concerns")
 def _(page, s):
     go(page, "/concerns")
@@ -636,7 +647,14 @@ def _(page, s):
 # The same checks at a 360-pixel-wide phone, where the header and the forms reflow.
 MOBILE_PAGES = {
     "anonymous": ("login", "report_errors", "accessibility"),
-    "employee": ("ideas", "idea", "idea_new_errors", "idea_with_files", "settings_errors"),
+    "employee": (
+        "ideas",
+        "idea",
+        "idea_new_errors",
+        "idea_with_files",
+        "comment_remove",
+        "settings_errors",
+    ),
 }
 
 CASES = [

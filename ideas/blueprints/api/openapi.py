@@ -530,6 +530,7 @@ REPLAYED = {
         "schema": {"type": "string", "enum": ["true"]},
     }
 }
+COMMENT_ID = {"name": "comment_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 ON_ITEM = ("NotFound",)
 ON_STATS = ("BadRequest", "Forbidden", "Unprocessable")
 
@@ -832,6 +833,16 @@ def _paths(per_page: int) -> dict:
                 body="NewComment",
                 parameters=[IDEMPOTENCY_KEY],
                 files=True,
+            ),
+        },
+        "/api/v1/ideas/{item_id}/comments/{comment_id}": {
+            "parameters": [ITEM_ID, COMMENT_ID],
+            "delete": _operation(
+                "remove_comment",
+                "Remove a comment and its files (its writer, or whoever may manage the "
+                "idea). The idea's history says that a comment was removed, and by whom.",
+                {"204": {"description": "Removed."}},
+                errors=("Forbidden", "NotFound"),
             ),
         },
         "/api/v1/ideas/similar": {

@@ -303,6 +303,18 @@ def add_comment(item_id: int):
     return jsonify(comment_json(comment)), 201
 
 
+@bp.delete("/ideas/<int:item_id>/comments/<int:comment_id>")
+def remove_comment(item_id: int, comment_id: int):
+    """A comment and its files removed, by its writer or whoever may manage the idea."""
+    item = _idea_or_404(item_id)
+    comment = db.session.get(Comment, comment_id) if 0 < comment_id <= ID_MAX else None
+    if comment is None or comment.item_id != item.id:
+        raise ApiError(404, f"No comment with id {comment_id} on idea {item_id}.")
+    item_service.remove_comment(item, comment, api_user())
+    db.session.commit()
+    return "", 204
+
+
 @bp.post("/ideas/<int:item_id>/follow")
 def follow(item_id: int):
     item_service.follow(_idea_or_404(item_id), api_user())
