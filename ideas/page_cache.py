@@ -10,13 +10,16 @@ Why nobody sees a page older than the data:
 - ``page_versions`` holds one number per *scope*: ``item:<id>`` (an item and what
   hangs on it: supports, comments, history, follows), ``list:<n>`` (the lists, in
   ``SHARDS`` shards by item id), ``user:<id>`` (what only that person's pages show:
-  their session epoch, language), and ``all`` (everything else: units, values,
-  people's names, settings, reports, and any bulk statement). Every transaction that
-  writes what a page can show adds one to the scopes it touched, in that same
-  transaction, when it commits (``_note_flush`` and ``_note_statement`` collect them,
-  ``_bump`` writes them): the new numbers become visible exactly when the change does,
-  on every process and machine. A change to an item moves its own scope and its
-  list's shard, and nothing else; no row is moved by every writing transaction.
+  their session epoch, language, their unread notifications), and ``all`` (everything
+  else: units, values, people's names, settings, reports, and any bulk statement that
+  names no scopes of its own). A notification moves only its reader's ``user:<id>``:
+  the header's count on their next page is right, and nobody else's stored pages
+  change. Every transaction that writes what a page can show adds one to the scopes
+  it touched, in that same transaction, when it commits (``_note_flush`` and
+  ``_note_statement`` collect them, ``_bump`` writes them): the new numbers become
+  visible exactly when the change does, on every process and machine. A change to an
+  item moves its own scope and its list's shard, and nothing else; no row is moved by
+  every writing transaction.
 - A page names the scopes it shows (``scopes_of``): an item's page its item; a list,
   the inbox, the dashboard and the bank every list shard; every page ``all``, ``db``
   and the viewer's own ``user:<id>``. A request reads those numbers first, before
@@ -117,6 +120,11 @@ _PLACES = "ideas.page_cache.places"
 _REDIS_BACKOFF_SECONDS = 5.0
 
 
+def user_scope(user_id: int) -> str:
+    """What only that person's own pages show: their session, language, notifications."""
+    return f"user:{user_id}"
+
+
 def item_scopes(item_id: int) -> tuple[str, str]:
     """What a change to an item makes stale: its own pages, and its list's shard."""
     return f"item:{item_id}", LISTS[item_id % SHARDS]
@@ -160,6 +168,8 @@ def _scopes_of_object(obj, change: str, placed: set[int]) -> Iterable[str]:
         if table != "follows":  # a follow shows on no inbox or dashboard
             placed.add(item_id)
         return item_scopes(item_id)
+    if table == "notifications":  # the reader's header count and list, nobody else's
+        return (user_scope(obj.user_id),)
     if table == "users" and change == "dirty":
         changed = {a.key for a in inspect(obj).attrs if a.history.has_changes()}
         if changed <= _OWN_COLUMNS:
@@ -224,9 +234,14 @@ def _note_new(session, flush_context):
 @event.listens_for(Session, "do_orm_execute")
 def _note_statement(state):
     """A statement that writes without objects (``update(...)``, ``delete(...)``, text)
-    names no rows we can see: unless its table is one no page shows, it makes every
-    page stale."""
+    names no rows we can see: unless its table is one no page shows, or it names the
+    scopes it changes itself (the execution option ``page_scopes``, as marking one's
+    notifications read does), it makes every page stale."""
     if state.is_select:
+        return
+    named = state.execution_options.get("page_scopes")
+    if named is not None:
+        _noted(state.session).update(named)
         return
     statement = state.statement
     table = getattr(statement, "table", None)

@@ -17,6 +17,13 @@ from ideas.models.items import (
     allowed_next,
     item_values,
 )
+from ideas.models.notifications import (
+    DELIVERIES,
+    EVENTS,
+    Delivery,
+    Event,
+    Notification,
+)
 from ideas.models.org import (
     DIGEST_FREQUENCIES,
     ROLES,
@@ -52,6 +59,11 @@ from ideas.models.work import (
 )
 
 __all__ = [
+    "DELIVERIES",
+    "EVENTS",
+    "Delivery",
+    "Event",
+    "Notification",
     "AdminAudit",
     "OrgSetting",
     "PeopleImport",

@@ -22,6 +22,7 @@ from ideas.models import (
     STATUSES,
     Category,
     Comment,
+    Event,
     Follow,
     HistoryEntry,
     Item,
@@ -41,7 +42,7 @@ from ideas.models.items import (
     REASON_MAX,
     TITLE_MAX,
 )
-from ideas.services import categories, deadlines, outbox
+from ideas.services import categories, deadlines, notifications, outbox
 from ideas.services.errors import DomainError, NotAllowed
 from ideas.services.paging import (
     COUNT_LIMIT,
@@ -264,11 +265,15 @@ def transition(
     comment: str = "",
     *,
     learning: Learning | None = None,
+    announce: bool = True,
 ) -> Item:
     """Move ``item`` to ``to_status``, as DESIGN.md section 5 allows; record it in history.
 
     ``implemented`` records what was done and the lessons learned (and, where known,
-    hours and money saved a year); ``evaluated`` records the effect seen."""
+    hours and money saved a year); ``evaluated`` records the effect seen. Everyone who
+    follows the item but the actor is notified: an answer when the change comes with
+    words, a status change when it does not (``announce=False``: the caller tells them
+    itself, as a merge does)."""
     if not can_manage_item(actor, item):
         raise NotAllowed(_l("Only a manager of the item's unit can change its status."))
     if to_status not in STATUSES:
@@ -292,8 +297,17 @@ def transition(
     item.status = target.value
     item.updated_at = now
     deadlines.on_transition(item, current, target, now)
-    _record(item, actor, "status", current.value, target.value, comment)
+    entry = _record(item, actor, "status", current.value, target.value, comment)
     db.session.flush()
+    if announce:
+        notifications.notify(
+            Event.ANSWERED if comment else Event.STATUS_CHANGED,
+            item,
+            notifications.followers_except(item, actor),
+            key=f"status:{entry.id}",
+            detail=target.value,
+            new=True,
+        )
     return item
 
 
@@ -392,6 +406,13 @@ def add_comment(item: Item, author: User, body: str) -> Comment:
     item.comment_count = Item.comment_count + 1
     db.session.flush()
     db.session.refresh(item, ["comment_count"])
+    notifications.notify(
+        Event.COMMENTED,
+        item,
+        notifications.followers_except(item, author),
+        key=f"comment:{comment.id}",
+        new=True,
+    )
     return comment
 
 
