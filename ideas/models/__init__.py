@@ -19,6 +19,8 @@ from ideas.models.items import (
 )
 from ideas.models.notifications import (
     DELIVERIES,
+    DELIVERY_LABELS,
+    EVENT_LABELS,
     EVENTS,
     Delivery,
     Event,
@@ -60,6 +62,8 @@ from ideas.models.work import (
 
 __all__ = [
     "DELIVERIES",
+    "DELIVERY_LABELS",
+    "EVENT_LABELS",
     "EVENTS",
     "Delivery",
     "Event",

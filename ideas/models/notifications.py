@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -29,6 +30,17 @@ class Event(StrEnum):
 
 EVENTS = [e.value for e in Event]
 
+EVENT_LABELS = {
+    Event.ASSIGNED: _l("An item is assigned to me"),
+    Event.DELEGATED: _l("An item is delegated to me"),
+    Event.STATUS_CHANGED: _l("A status changes on what I follow"),
+    Event.ANSWERED: _l("An answer on what I follow"),
+    Event.MERGED: _l("What I follow is merged into an earlier item"),
+    Event.COMMENTED: _l("A comment on what I follow"),
+    Event.DEADLINE_NEAR: _l("A deadline of mine is near"),
+    Event.ESCALATED: _l("An overdue item is escalated to me"),
+}
+
 
 class Delivery(StrEnum):
     """Where a notification goes besides the product's own list."""
@@ -39,6 +51,11 @@ class Delivery(StrEnum):
 
 
 DELIVERIES = [d.value for d in Delivery]
+DELIVERY_LABELS = {
+    Delivery.EMAIL: _l("E-mail right away"),
+    Delivery.DIGEST: _l("Only in the digest"),
+    Delivery.HERE: _l("Only here in the product"),
+}
 
 
 class Notification(db.Model):

@@ -430,15 +430,29 @@ def unfollow(item: Item, user: User) -> bool:
     )
 
 
-def viewer_marks(item: Item, user: User) -> tuple[bool, bool]:
-    """Whether ``user`` supports and follows ``item``: one query for an item's page."""
+class ViewerMarks(NamedTuple):
+    """What an item's page shows of its viewer's own: whether they support and follow
+    it, how many of their notifications are unread (``notifications.unread_columns``)
+    and how many of those are about this item (read once they have opened it)."""
+
+    supported: bool
+    following: bool
+    unread: int
+    unread_here: int
+
+
+def viewer_marks(item: Item, user: User, *, notices: bool = False) -> ViewerMarks:
+    """``ViewerMarks`` of ``user`` on ``item``: one query for an item's page (the
+    notifications counted only with ``notices``; 0 else)."""
     row = db.session.execute(
         select(
             exists().where(Support.item_id == item.id, Support.user_id == user.id),
             exists().where(Follow.item_id == item.id, Follow.user_id == user.id),
+            *(notifications.unread_columns(user.id, item.id) if notices else ()),
         )
     ).one()
-    return bool(row[0]), bool(row[1])
+    unread, here = (row[2] or 0, row[3] or 0) if notices else (0, 0)
+    return ViewerMarks(bool(row[0]), bool(row[1]), unread, here)
 
 
 @dataclass

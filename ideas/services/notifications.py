@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import load_only
 
 from ideas import clock, page_cache
@@ -30,6 +30,7 @@ from ideas.models import (
     DELIVERIES,
     EVENTS,
     STATUS_LABELS,
+    STATUSES,
     Delivery,
     Event,
     Item,
@@ -50,21 +51,6 @@ DEFAULTS: dict[str, str] = {
     Event.STATUS_CHANGED: Delivery.DIGEST,
     Event.ANSWERED: Delivery.DIGEST,
     Event.COMMENTED: Delivery.HERE,
-}
-EVENT_LABELS = {
-    Event.ASSIGNED: _l("An item is assigned to me"),
-    Event.DELEGATED: _l("An item is delegated to me"),
-    Event.STATUS_CHANGED: _l("A status changes on what I follow"),
-    Event.ANSWERED: _l("An answer on what I follow"),
-    Event.MERGED: _l("What I follow is merged into an earlier item"),
-    Event.COMMENTED: _l("A comment on what I follow"),
-    Event.DEADLINE_NEAR: _l("A deadline of mine is near"),
-    Event.ESCALATED: _l("An overdue item is escalated to me"),
-}
-DELIVERY_LABELS = {
-    Delivery.EMAIL: _l("E-mail right away"),
-    Delivery.DIGEST: _l("Only in the digest"),
-    Delivery.HERE: _l("Only here in the product"),
 }
 DEADLINE_WORDS = {
     "first_answer": _l("first answer"),
@@ -102,7 +88,7 @@ def set_choices(user: User, chosen: dict[str, str | None]) -> None:
 def describe(event: str, detail: str = "") -> str:
     """What happened, in a few words of the current language."""
     if event in (Event.STATUS_CHANGED, Event.ANSWERED):
-        label = STATUS_LABELS.get(Status(detail)) if detail in Status else detail
+        label = STATUS_LABELS[Status(detail)] if detail in STATUSES else detail
         if event == Event.ANSWERED:
             return str(_l("Answered: %(status)s", status=label))
         return str(_l("New status: %(status)s", status=label))
@@ -236,17 +222,22 @@ def _unread(user_id: int):
     )
 
 
-def unread_count(user: User, item_id: int | None = None) -> tuple[int, bool]:
-    """How many of ``user``'s notifications are unread, counted up to
-    ``UNREAD_SHOWN_MAX + 1``, and whether one of them is about ``item_id``: one query,
-    read from the partial index of the unread (``ix_notifications_unread``)."""
-    bounded = _unread(user.id).limit(UNREAD_SHOWN_MAX + 1).subquery()
-    counted = select(func.count()).select_from(bounded).scalar_subquery()
-    if item_id is None:
-        return db.session.scalar(select(counted)) or 0, False
-    on_item = exists(_unread(user.id).where(Notification.item_id == item_id))
-    total, here = db.session.execute(select(counted, on_item)).one()
-    return total or 0, bool(here)
+def unread_columns(user_id: int, item_id: int | None = None) -> list:
+    """Two columns for a select: how many of the reader's notifications are unread,
+    counted up to ``UNREAD_SHOWN_MAX + 1``, and how many of them are about ``item_id``;
+    both read from the partial index of the unread (``ix_notifications_unread``)."""
+    bounded = _unread(user_id).limit(UNREAD_SHOWN_MAX + 1).subquery()
+    columns = [select(func.count()).select_from(bounded).scalar_subquery()]
+    if item_id is not None:
+        about = _unread(user_id).where(Notification.item_id == item_id).subquery()
+        columns.append(select(func.count()).select_from(about).scalar_subquery())
+    return columns
+
+
+def unread_count(user: User) -> int:
+    """How many of ``user``'s notifications are unread, up to ``UNREAD_SHOWN_MAX + 1``:
+    one query, from the index."""
+    return db.session.scalar(select(*unread_columns(user.id))) or 0
 
 
 def _marked(stmt, user: User) -> int:
@@ -323,6 +314,14 @@ class NotificationPage:
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
+
+    @property
+    def prev_num(self) -> int | None:
+        return self.page - 1 if self.has_prev else None
+
+    @property
+    def next_num(self) -> int | None:
+        return self.page + 1 if self.has_next else None
 
 
 _ITEM_SHOWN = (
@@ -401,7 +400,7 @@ def page_for(user: User, *, unread: bool | None, page: int, per_page: int) -> No
 
 
 def digest_notices(user_ids: Sequence[int], since: datetime) -> list[tuple]:
-    """``(user_id, event, detail, item_id, title)`` of the notifications since
+    """``(user_id, event, detail, item_id, kind, title)`` of the notifications since
     ``since`` of these readers, oldest first: one query for a batch of a digest run,
     which keeps those whose reader chose the digest for them."""
     if not user_ids:
@@ -413,6 +412,7 @@ def digest_notices(user_ids: Sequence[int], since: datetime) -> list[tuple]:
                 Notification.event,
                 Notification.detail,
                 Item.id,
+                Item.kind,
                 Item.title,
             )
             .join(Item, Item.id == Notification.item_id)

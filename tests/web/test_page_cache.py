@@ -235,8 +235,8 @@ def test_a_page_rendered_before_a_change_is_not_served_after_it(site, monkeypatc
     rendering, committed = threading.Event(), threading.Event()
     real_marks = items.viewer_marks
 
-    def slow_marks(item, user):
-        result = real_marks(item, user)  # the page's data is read by now
+    def slow_marks(item, user, **kwargs):
+        result = real_marks(item, user, **kwargs)  # the page's data is read by now
         rendering.set()
         assert committed.wait(10)
         return result

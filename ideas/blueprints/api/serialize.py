@@ -151,7 +151,7 @@ def history_json(entry: HistoryEntry, item: Item, viewer: User) -> dict:
 
 def item_detail_json(item: Item, viewer: User) -> dict:
     """An item with its history and where the caller stands (loaded by ``load_item``)."""
-    supported, following = item_service.viewer_marks(item, viewer)
+    supported, following, *_notices = item_service.viewer_marks(item, viewer)
     return {
         **item_json(item, viewer),
         "history": [history_json(entry, item, viewer) for entry in item.history],
