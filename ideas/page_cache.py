@@ -430,9 +430,37 @@ def stamp(scopes: list[str]) -> str | None:
     if GENERATION not in versions:
         return None
     g.page_versions = versions
-    window = int(clock.now().timestamp()) // int(current_app.config["PAGE_CACHE_SECONDS"])
+    g.page_scopes = scopes
+    g.page_window = int(clock.now().timestamp()) // int(current_app.config["PAGE_CACHE_SECONDS"])
+    return _stamp_of(g.page_window, scopes, versions)
+
+
+def _stamp_of(window: int, scopes: list[str], versions: dict[str, int]) -> str:
     blob = json.dumps([window, [versions.get(s, 0) for s in scopes]]).encode()
     return hashlib.sha256(blob).hexdigest()[:32]
+
+
+def restamp_after_own_write(moved: set[str]) -> None:
+    """The request has made its page, then committed a write of its own that moved
+    the scopes ``moved`` once each (an item's page marks the viewer's notifications
+    about it read, and shows the count that leaves). The page is stored under the
+    versions as they are now if they are exactly those it read plus its own moves, in
+    the same minute: nobody else has committed anything it shows since. Otherwise it
+    keeps the stamp it read, which no later request matches: it is made again, never
+    served old."""
+    scopes, read = g.get("page_scopes"), g.get("page_versions")
+    if g.get("page_stamp") is None or scopes is None or read is None:
+        return
+    try:
+        now = _reader.read(scopes)
+    except Exception as exc:  # the old stamp stays: the page is made again next time
+        log.warning("page versions unreadable, page not stamped again: %s", exc)
+        return
+    window = int(clock.now().timestamp()) // int(current_app.config["PAGE_CACHE_SECONDS"])
+    expected = {s: read.get(s, 0) + (s in moved) for s in scopes}
+    if window == g.page_window and all(now.get(s, 0) == expected[s] for s in scopes):
+        g.page_versions = now
+        g.page_stamp = _stamp_of(window, scopes, now)
 
 
 # --- what the organisation alone decides, built once while it stays as it is -------------------

@@ -12,6 +12,7 @@ from flask import Blueprint, abort, current_app, g, redirect, render_template, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ideas import page_cache
 from ideas.extensions import db
 from ideas.forms import ActionForm
 from ideas.models import Item
@@ -40,8 +41,10 @@ def item_opened(item: Item) -> None:
     Only the reader's own rows change (and only their page scope moves), so the GET
     that shows the page may do it; the page's query found there was something unread
     (``items.viewer_marks``), so nothing is written when there is none."""
+    db.session.commit()  # the page is made: its reading ends here (SQLite: its snapshot)
     notifications.mark_item_read(current_user, item.id)
     db.session.commit()
+    page_cache.restamp_after_own_write({page_cache.user_scope(current_user.id)})
 
 
 @bp.app_context_processor

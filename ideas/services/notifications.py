@@ -240,6 +240,11 @@ def unread_count(user: User) -> int:
     return db.session.scalar(select(*unread_columns(user.id))) or 0
 
 
+def count_unread(user: User) -> int:
+    """How many of ``user``'s notifications are unread, exactly."""
+    return db.session.scalar(select(func.count()).select_from(_unread(user.id).subquery()))
+
+
 def _marked(stmt, user: User) -> int:
     """Run a mark-as-read UPDATE: it changes only ``user``'s own pages (the header's
     count), so only their page scope moves, not every page of everybody."""

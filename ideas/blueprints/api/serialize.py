@@ -40,6 +40,21 @@ def me_json(user: User) -> dict:
     }
 
 
+def notification_json(shown) -> dict:
+    """One of the caller's notifications (``notifications.Shown``): the item is null
+    when the caller may no longer see it (a concern that has moved on)."""
+    item = shown.item
+    return {
+        "id": shown.id,
+        "event": shown.event,
+        "read": shown.read,
+        "created_at": timestamp(shown.created_at),
+        "item": None
+        if item is None
+        else {"id": item.id, "kind": item.kind, "title": item.title, "url": item_url(item)},
+    }
+
+
 def item_url(item: Item) -> str:
     """The item's page on the web."""
     return current_app.config["BASE_URL"] + item_path(item)
