@@ -58,6 +58,7 @@ LOGGED_IN = (
     "concern_new",
     "concern_new_errors",  # sent empty
     "my_items",
+    "notifications",
     "settings",
     "settings_errors",  # a deputy who does not exist
     "password",
@@ -577,10 +578,22 @@ def _(page, s):
     go(page, "/accessibility")
 
 
+@visit("notifications")
+def _(page, s):
+    go(page, "/notifications")
+
+
 # The same checks at a 360-pixel-wide phone, where the header and the forms reflow.
 MOBILE_PAGES = {
     "anonymous": ("login", "report_errors", "accessibility"),
-    "employee": ("ideas", "idea", "idea_new_errors", "settings_errors"),
+    "employee": (
+        "ideas",
+        "idea",
+        "idea_new_errors",
+        "notifications",
+        "settings",
+        "settings_errors",
+    ),
 }
 
 CASES = [

@@ -26,7 +26,9 @@ def told(user) -> list[tuple[str, int, str]]:
 
 
 def emails_to(user) -> list[Email]:
-    return list(db.session.scalars(select(Email).where(Email.recipient == user.email)))
+    return list(
+        db.session.scalars(select(Email).where(Email.recipient == user.email).order_by(Email.id))
+    )
 
 
 def routed_idea(org, **kw):
