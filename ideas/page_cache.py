@@ -35,6 +35,11 @@ Why nobody sees a page older than the data:
 - Entries expire after ``PAGE_CACHE_SECONDS`` (60 s), and the stamp changes with the
   clock as often, so what changes with the clock alone (a deadline passing) shows
   within a minute.
+- One request writes after making its page: an item's page marks its viewer's
+  notifications about the item read (and shows the count that leaves). Its page is
+  stored under the versions read again after that commit only if they are the ones
+  it read plus its own move (``restamp_after_own_write``): had anyone else committed
+  anything the page shows in between, it keeps its first stamp, which nobody matches.
 
 Conditional requests rest on the same stamp. A page (whether or not Redis is there)
 and the API's reading endpoints answer with an ``ETag`` made of the stamp, the URL

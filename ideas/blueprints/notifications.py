@@ -8,9 +8,12 @@ Opening an item's page marks what its reader was told about it read (``item_open
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, abort, current_app, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import OperationalError
 
 from ideas import page_cache
 from ideas.extensions import db
@@ -19,6 +22,7 @@ from ideas.models import Item
 from ideas.services import notifications
 from ideas.web import attempt, page_arg
 
+log = logging.getLogger(__name__)
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 _COUNT = "ideas.unread_notifications"
 
@@ -40,11 +44,22 @@ def item_opened(item: Item) -> None:
     """The reader has opened ``item``'s page: what they were told about it is read now.
     Only the reader's own rows change (and only their page scope moves), so the GET
     that shows the page may do it; the page's query found there was something unread
-    (``items.viewer_marks``), so nothing is written when there is none."""
-    db.session.commit()  # the page is made: its reading ends here (SQLite: its snapshot)
-    notifications.mark_item_read(current_user, item.id)
+    (``items.viewer_marks``), so nothing is written when there is none.
+
+    The page is made by then: its reading transaction ends first, and the UPDATE
+    begins the next one (SQLite: a snapshot read before the worker's last commit could
+    not become a write). Should the write fail all the same, the page stands and the
+    notifications stay unread, for the next time."""
+    user_id, item_id = current_user.id, item.id  # read before the commit expires them
     db.session.commit()
-    page_cache.restamp_after_own_write({page_cache.user_scope(current_user.id)})
+    try:
+        notifications.mark_item_read(user_id, item_id)
+        db.session.commit()
+    except OperationalError as exc:
+        db.session.rollback()
+        log.warning("notifications on item %s not marked read: %s", item_id, exc)
+        return
+    page_cache.restamp_after_own_write({page_cache.user_scope(user_id)})
 
 
 @bp.app_context_processor

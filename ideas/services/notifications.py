@@ -245,12 +245,12 @@ def count_unread(user: User) -> int:
     return db.session.scalar(select(func.count()).select_from(_unread(user.id).subquery()))
 
 
-def _marked(stmt, user: User) -> int:
-    """Run a mark-as-read UPDATE: it changes only ``user``'s own pages (the header's
+def _marked(stmt, user_id: int) -> int:
+    """Run a mark-as-read UPDATE: it changes only the reader's own pages (the header's
     count), so only their page scope moves, not every page of everybody."""
     result = db.session.execute(
         stmt.values(read_at=clock.now()).execution_options(
-            synchronize_session=False, page_scopes=(page_cache.user_scope(user.id),)
+            synchronize_session=False, page_scopes=(page_cache.user_scope(user_id),)
         )
     )
     return result.rowcount or 0
@@ -267,18 +267,20 @@ def mark_read(user: User, ids: Sequence[int] | None = None) -> int:
         if not ids:
             return 0
         stmt = stmt.where(Notification.id.in_(list(ids)))
-    return _marked(stmt, user)
+    return _marked(stmt, user.id)
 
 
-def mark_item_read(user: User, item_id: int) -> int:
-    """Mark read what ``user`` was told about ``item_id``: they have opened it."""
+def mark_item_read(user_id: int, item_id: int) -> int:
+    """Mark read what the person ``user_id`` was told about ``item_id``: they have
+    opened it. Ids, not objects: it runs right after a commit (an item's page), and
+    reading an expired object first would begin the transaction as a reader."""
     return _marked(
         update(Notification).where(
-            Notification.user_id == user.id,
+            Notification.user_id == user_id,
             Notification.item_id == item_id,
             Notification.read_at.is_(None),
         ),
-        user,
+        user_id,
     )
 
 

@@ -129,7 +129,7 @@ def test_marking_read_touches_only_ones_own(org):
     assert notifications.mark_read(org.anna) == 1
     assert notifications.unread_count(org.anna) == 0
     items.add_comment(idea, org.boss, "Igen")
-    assert notifications.mark_item_read(org.anna, idea.id) == 1
+    assert notifications.mark_item_read(org.anna.id, idea.id) == 1
 
 
 def test_the_digest_carries_what_was_chosen_for_it(org, smtp):
