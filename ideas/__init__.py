@@ -80,6 +80,7 @@ def register_blueprints(app: Flask) -> None:
         health,
         ideas,
         main,
+        notifications,
         report,
         sso,
         triage,
@@ -100,6 +101,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(files.bp)
     app.register_blueprint(triage.bp)
     app.register_blueprint(about.bp)
+    app.register_blueprint(notifications.bp)
     # The API authenticates with bearer tokens only, never the session cookie, so
     # cross-site requests cannot ride on a browser session: CSRF tokens do not apply.
     csrf.exempt(api.bp)

@@ -10,13 +10,16 @@ Why nobody sees a page older than the data:
 - ``page_versions`` holds one number per *scope*: ``item:<id>`` (an item and what
   hangs on it: supports, comments, history, follows, files), ``list:<n>`` (the lists, in
   ``SHARDS`` shards by item id), ``user:<id>`` (what only that person's pages show:
-  their session epoch, language), and ``all`` (everything else: units, values,
-  people's names, settings, reports, and any bulk statement). Every transaction that
-  writes what a page can show adds one to the scopes it touched, in that same
-  transaction, when it commits (``_note_flush`` and ``_note_statement`` collect them,
-  ``_bump`` writes them): the new numbers become visible exactly when the change does,
-  on every process and machine. A change to an item moves its own scope and its
-  list's shard, and nothing else; no row is moved by every writing transaction.
+  their session epoch, language, their unread notifications), and ``all`` (everything
+  else: units, values, people's names, settings, reports, and any bulk statement that
+  names no scopes of its own). A notification moves only its reader's ``user:<id>``:
+  the header's count on their next page is right, and nobody else's stored pages
+  change. Every transaction that writes what a page can show adds one to the scopes
+  it touched, in that same transaction, when it commits (``_note_flush`` and
+  ``_note_statement`` collect them, ``_bump`` writes them): the new numbers become
+  visible exactly when the change does, on every process and machine. A change to an
+  item moves its own scope and its list's shard, and nothing else; no row is moved by
+  every writing transaction.
 - A page names the scopes it shows (``scopes_of``): an item's page its item; a list,
   the inbox, the dashboard and the bank every list shard; every page ``all``, ``db``
   and the viewer's own ``user:<id>``. A request reads those numbers first, before
@@ -32,6 +35,11 @@ Why nobody sees a page older than the data:
 - Entries expire after ``PAGE_CACHE_SECONDS`` (60 s), and the stamp changes with the
   clock as often, so what changes with the clock alone (a deadline passing) shows
   within a minute.
+- One request writes after making its page: an item's page marks its viewer's
+  notifications about the item read (and shows the count that leaves). Its page is
+  stored under the versions read again after that commit only if they are the ones
+  it read plus its own move (``restamp_after_own_write``): had anyone else committed
+  anything the page shows in between, it keeps its first stamp, which nobody matches.
 
 Conditional requests rest on the same stamp. A page (whether or not Redis is there)
 and the API's reading endpoints answer with an ``ETag`` made of the stamp, the URL
@@ -119,6 +127,11 @@ _PLACES = "ideas.page_cache.places"
 _REDIS_BACKOFF_SECONDS = 5.0
 
 
+def user_scope(user_id: int) -> str:
+    """What only that person's own pages show: their session, language, notifications."""
+    return f"user:{user_id}"
+
+
 def item_scopes(item_id: int) -> tuple[str, str]:
     """What a change to an item makes stale: its own pages, and its list's shard."""
     return f"item:{item_id}", LISTS[item_id % SHARDS]
@@ -162,6 +175,8 @@ def _scopes_of_object(obj, change: str, placed: set[int]) -> Iterable[str]:
         if table != "follows":  # a follow shows on no inbox or dashboard
             placed.add(item_id)
         return item_scopes(item_id)
+    if table == "notifications":  # the reader's header count and list, nobody else's
+        return (user_scope(obj.user_id),)
     if table == "users" and change == "dirty":
         changed = {a.key for a in inspect(obj).attrs if a.history.has_changes()}
         if changed <= _OWN_COLUMNS:
@@ -226,9 +241,14 @@ def _note_new(session, flush_context):
 @event.listens_for(Session, "do_orm_execute")
 def _note_statement(state):
     """A statement that writes without objects (``update(...)``, ``delete(...)``, text)
-    names no rows we can see: unless its table is one no page shows, it makes every
-    page stale."""
+    names no rows we can see: unless its table is one no page shows, or it names the
+    scopes it changes itself (the execution option ``page_scopes``, as marking one's
+    notifications read does), it makes every page stale."""
     if state.is_select:
+        return
+    named = state.execution_options.get("page_scopes")
+    if named is not None:
+        _noted(state.session).update(named)
         return
     statement = state.statement
     table = getattr(statement, "table", None)
@@ -417,9 +437,37 @@ def stamp(scopes: list[str]) -> str | None:
     if GENERATION not in versions:
         return None
     g.page_versions = versions
-    window = int(clock.now().timestamp()) // int(current_app.config["PAGE_CACHE_SECONDS"])
+    g.page_scopes = scopes
+    g.page_window = int(clock.now().timestamp()) // int(current_app.config["PAGE_CACHE_SECONDS"])
+    return _stamp_of(g.page_window, scopes, versions)
+
+
+def _stamp_of(window: int, scopes: list[str], versions: dict[str, int]) -> str:
     blob = json.dumps([window, [versions.get(s, 0) for s in scopes]]).encode()
     return hashlib.sha256(blob).hexdigest()[:32]
+
+
+def restamp_after_own_write(moved: set[str]) -> None:
+    """The request has made its page, then committed a write of its own that moved
+    the scopes ``moved`` once each (an item's page marks the viewer's notifications
+    about it read, and shows the count that leaves). The page is stored under the
+    versions as they are now if they are exactly those it read plus its own moves, in
+    the same minute: nobody else has committed anything it shows since. Otherwise it
+    keeps the stamp it read, which no later request matches: it is made again, never
+    served old."""
+    scopes, read = g.get("page_scopes"), g.get("page_versions")
+    if g.get("page_stamp") is None or scopes is None or read is None:
+        return
+    try:
+        now = _reader.read(scopes)
+    except Exception as exc:  # the old stamp stays: the page is made again next time
+        log.warning("page versions unreadable, page not stamped again: %s", exc)
+        return
+    window = int(clock.now().timestamp()) // int(current_app.config["PAGE_CACHE_SECONDS"])
+    expected = {s: read.get(s, 0) + (s in moved) for s in scopes}
+    if window == g.page_window and all(now.get(s, 0) == expected[s] for s in scopes):
+        g.page_versions = now
+        g.page_stamp = _stamp_of(window, scopes, now)
 
 
 # --- what the organisation alone decides, built once while it stays as it is -------------------

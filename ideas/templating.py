@@ -91,6 +91,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["status_label"] = status_label
     app.jinja_env.filters["filesize"] = file_size
     app.jinja_env.globals["item_path"] = item_path
+    from ideas.services.notifications import describe  # services import this module's kin
+
+    app.jinja_env.globals["notification_text"] = describe
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -28,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
+from ideas.blueprints.notifications import item_opened, shown_unread
 from ideas.blueprints.triage import unit_choices, unit_code, unit_field
 from ideas.errors import json_error
 from ideas.extensions import db
@@ -199,7 +200,11 @@ def triage_forms(item: Item, manage: bool) -> dict:
     return forms
 
 
-def _render_detail(item: Item, *, comment_form=None, status_form=None, code=200):
+def _render_detail(
+    item: Item, *, comment_form=None, status_form=None, code=200, opened: bool = False
+):
+    """The item's page. ``opened``: the viewer has come to read it, so what they were
+    told about it is read now (after the page is made: the commit expires its data)."""
     manage = can_manage_item(current_user, item)
     if status_form is None and manage:
         status_form = StatusForm(formdata=None)
@@ -207,8 +212,10 @@ def _render_detail(item: Item, *, comment_form=None, status_form=None, code=200)
         status_form.status.choices = [
             SelectChoice(s.value, STATUS_LABELS[s]) for s in allowed_next(item.status)
         ]
-    supported, following = item_service.viewer_marks(item, current_user)
-    return render_template(
+    marks = item_service.viewer_marks(item, current_user, notices=True)
+    # The header counts what stays unread once this page is seen.
+    shown_unread(marks.unread - marks.unread_here if opened else marks.unread)
+    page = render_template(
         "ideas/detail.html",
         item=item,
         kind=item.kind,
@@ -217,19 +224,22 @@ def _render_detail(item: Item, *, comment_form=None, status_form=None, code=200)
         comment_form=comment_form or CommentForm(formdata=None),
         status_form=status_form if manage else None,
         action_form=ActionForm(),
-        supported=supported,
-        following=following,
+        supported=marks.supported,
+        following=marks.following,
         triage=triage_forms(item, manage),
         spread=item_service.spread_of(item) if item.kind == Kind.IDEA else [],
         # can_remove_comment, for every comment at once: the page's viewer may see it.
         removable={c.id for c in item.comments if manage or c.author_id == current_user.id},
         open_for_support=Status(item.status) in item_service.OPEN_STATUSES,
-    ), code
+    )
+    if opened and marks.unread_here:
+        item_opened(item)
+    return page, code
 
 
 @bp.get("/<int:item_id>")
 def detail(item_id: int):
-    return _render_detail(_item_or_404(item_id, full=True))
+    return _render_detail(_item_or_404(item_id, full=True), opened=True)
 
 
 def _action(item_id: int, action, message: str, *, ideas_only: bool = False):

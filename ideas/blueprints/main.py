@@ -21,10 +21,17 @@ from flask_login import current_user, login_user
 
 from ideas import mailer
 from ideas.extensions import csrf, db
-from ideas.forms import ActionForm, LanguageForm, PasswordForm, SettingsForm
+from ideas.forms import (
+    ActionForm,
+    LanguageForm,
+    PasswordForm,
+    SettingsForm,
+    notification_fields,
+)
 from ideas.models import Role
 from ideas.security import public, safe_next_url
 from ideas.services import digest
+from ideas.services import notifications as notification_service
 from ideas.services.accounts import change_password
 from ideas.services.errors import DomainError
 from ideas.services.items import IdeaFilters, idea_list_query
@@ -66,6 +73,8 @@ def settings():
     form = SettingsForm(obj=current_user if request.method == "GET" else None)
     if request.method == "GET":
         form.deputy.data = current_user.deputy.email if current_user.deputy else ""
+        for event, how in notification_service.choices(current_user).items():
+            form[f"notify_{event}"].data = how
     if form.validate_on_submit():
         try:
             update_settings(
@@ -73,6 +82,9 @@ def settings():
                 digest_frequency=form.digest_frequency.data,
                 absent=form.absent.data,
                 deputy=form.deputy.data or "",
+                notifications={
+                    f.name.removeprefix("notify_"): f.data for f in notification_fields(form)
+                },
             )
         except DomainError as err:
             db.session.rollback()
@@ -81,7 +93,9 @@ def settings():
             db.session.commit()
             flash(_("Your settings are saved."), "success")
             return redirect(url_for("main.settings"))
-    return render_template("main/settings.html", form=form), 400 if form.errors else 200
+    return render_template(
+        "main/settings.html", form=form, notification_fields=notification_fields(form)
+    ), 400 if form.errors else 200
 
 
 @bp.route("/settings/password", methods=["GET", "POST"])

@@ -23,6 +23,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from ideas.attachments import MAX_BYTES, MAX_FILES
 from ideas.forms.passwords import new_password_hint
 from ideas.models.items import BENEFIT_MAX, COMMENT_MAX, DESCRIPTION_MAX, REASON_MAX, TITLE_MAX
+from ideas.models.notifications import DELIVERIES, DELIVERY_LABELS, EVENT_LABELS, EVENTS
 
 
 class ActionForm(FlaskForm):
@@ -252,6 +253,25 @@ class SettingsForm(FlaskForm):
         validators=[Optional(), Length(max=254)],
         description=_l("A colleague who stands in for you while you are away."),
     )
+
+
+# One choice per kind of notification: how it comes besides the notifications page.
+# Left out of a request, a choice stays as it was.
+for _event in EVENTS:
+    setattr(
+        SettingsForm,
+        f"notify_{_event}",
+        SelectField(
+            EVENT_LABELS[_event],
+            choices=[SelectChoice(d, DELIVERY_LABELS[d]) for d in DELIVERIES],
+            validators=[Optional()],
+        ),
+    )
+
+
+def notification_fields(form: SettingsForm) -> list:
+    """The form's notification choices, in the order of ``EVENTS``."""
+    return [form[f"notify_{event}"] for event in EVENTS]
 
 
 class CategoryForm(FlaskForm):

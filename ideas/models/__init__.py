@@ -18,6 +18,15 @@ from ideas.models.items import (
     allowed_next,
     item_values,
 )
+from ideas.models.notifications import (
+    DELIVERIES,
+    DELIVERY_LABELS,
+    EVENT_LABELS,
+    EVENTS,
+    Delivery,
+    Event,
+    Notification,
+)
 from ideas.models.org import (
     DIGEST_FREQUENCIES,
     ROLES,
@@ -53,6 +62,13 @@ from ideas.models.work import (
 )
 
 __all__ = [
+    "DELIVERIES",
+    "DELIVERY_LABELS",
+    "EVENT_LABELS",
+    "EVENTS",
+    "Delivery",
+    "Event",
+    "Notification",
     "AdminAudit",
     "OrgSetting",
     "PeopleImport",

@@ -6,7 +6,17 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, false, func, select, true
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    LargeBinary,
+    String,
+    false,
+    func,
+    select,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ideas import clock
@@ -85,6 +95,9 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Single sign-on: the identity provider's subject ("sub") for this person.
     oidc_subject: Mapped[str | None] = mapped_column(String(255), unique=True, index=True)
+    # How each kind of notification reaches them besides the product ({event: delivery});
+    # an event left out goes as ``services.notifications.DEFAULTS`` says.
+    notification_choices: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
 
     unit: Mapped[Unit | None] = relationship(foreign_keys=[unit_id])
     deputy: Mapped[User | None] = relationship(remote_side=[id], foreign_keys=[deputy_id])

@@ -10,8 +10,8 @@ from sqlalchemy.orm import joinedload
 
 from ideas import clock
 from ideas.extensions import db
-from ideas.models import DeadlineNotice, HistoryEntry, Item, Kind, Status
-from ideas.services import mail, org_settings
+from ideas.models import DeadlineNotice, Event, HistoryEntry, Item, Kind, Status
+from ideas.services import notifications, org_settings
 from ideas.services.routing import next_manager_above
 
 DECISIONS = {Status.ACCEPTED, Status.DECLINED, Status.FORWARDED, Status.DUPLICATE}
@@ -50,7 +50,8 @@ def on_transition(item: Item, old: Status, new: Status, at: datetime) -> None:
 
 def check(now: datetime | None = None) -> tuple[int, int]:
     """Remind assignees of deadlines a few days ahead; escalate passed ones to the next
-    manager up, once per deadline, in the history. Returns (reminders, escalations)."""
+    manager up, once per deadline, in the history. Each is a notification, written with
+    its notice (``notifications.notify``). Returns (reminders, escalations)."""
     now = now or clock.now()
     ahead = now + _days("REMINDER_DAYS_BEFORE")
     items = (
@@ -95,16 +96,17 @@ def check(now: datetime | None = None) -> tuple[int, int]:
             )
             label = DEADLINE_LABELS[deadline]
             if action == "reminder":
-                if item.assignee is not None:
-                    mail.queue_email(
-                        item.assignee,
-                        event_key=f"reminder:{item.id}:{deadline}:{due:%Y%m%d}",
-                        template="reminder",
-                        item=item,
-                        due=due,
-                        deadline=label,
-                        subject=lambda item=item: _l("Deadline near: %(title)s", title=item.title),
-                    )
+                notifications.notify(
+                    Event.DEADLINE_NEAR,
+                    item,
+                    [item.assignee],
+                    key=f"reminder:{item.id}:{deadline}:{due:%Y%m%d}",
+                    detail=deadline,
+                    template="reminder",
+                    due=due,
+                    deadline=label,
+                    subject=lambda item=item: _l("Deadline near: %(title)s", title=item.title),
+                )
                 reminders += 1
             else:
                 target = next_manager_above(item)
@@ -117,16 +119,17 @@ def check(now: datetime | None = None) -> tuple[int, int]:
                         comment=f"{deadline}:{target.name if target else ''}",
                     )
                 )
-                if target is not None:
-                    mail.queue_email(
-                        target,
-                        event_key=f"escalation:{item.id}:{deadline}:{due:%Y%m%d}",
-                        template="escalation",
-                        item=item,
-                        due=due,
-                        deadline=label,
-                        subject=lambda item=item: _l("Overdue: %(title)s", title=item.title),
-                    )
+                notifications.notify(
+                    Event.ESCALATED,
+                    item,
+                    [target],
+                    key=f"escalation:{item.id}:{deadline}:{due:%Y%m%d}",
+                    detail=deadline,
+                    template="escalation",
+                    due=due,
+                    deadline=label,
+                    subject=lambda item=item: _l("Overdue: %(title)s", title=item.title),
+                )
                 escalations += 1
     db.session.flush()
     return reminders, escalations

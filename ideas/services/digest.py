@@ -30,9 +30,11 @@ from ideas import clock, database
 from ideas.extensions import db
 from ideas.models import (
     STATUS_LABELS,
+    Delivery,
     DigestDelivery,
     DigestFrequency,
     Email,
+    Event,
     Follow,
     HistoryEntry,
     Item,
@@ -41,7 +43,7 @@ from ideas.models import (
     User,
 )
 from ideas.models.items import DEADLINE_COLUMNS
-from ideas.services import mail
+from ideas.services import mail, notifications
 
 log = logging.getLogger(__name__)
 ZONE = ZoneInfo("Europe/Stockholm")
@@ -103,10 +105,22 @@ class Digest:
     queue_total: int = 0  # open items, of which ``queue`` shows LIST_LIMIT
     queue_overdue: int = 0
     implemented: list[dict] = field(default_factory=list)
+    # The reader's notifications they chose the digest for: ``Notice``s, oldest first.
+    notices: list[Notice] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
-        return not (self.news or self.unit_ideas or self.queue or self.implemented)
+        return not (self.news or self.unit_ideas or self.queue or self.implemented or self.notices)
+
+
+class Notice(NamedTuple):
+    """A notification as a digest shows it (templates/email/digest.*)."""
+
+    event: str
+    detail: str
+    item_id: int
+    kind: str
+    title: str
 
 
 class QueueItem(NamedTuple):
@@ -164,18 +178,21 @@ class RunFacts:
 
 
 def compose(users: list[User], facts: RunFacts) -> list[Digest]:
-    """The digests of a batch of users, in at most three queries whatever its size."""
+    """The digests of a batch of users, in at most four queries whatever its size."""
     ids = [u.id for u in users]
     digests = {u.id: Digest(user=u, implemented=facts.implemented) for u in users}
     # 1. What happened to items they submitted or follow (authors follow their own),
     # but not what they did themselves; and 2. new ideas in their units: as plain rows
     # of what the e-mail shows, not entities, which cost more to build than the rest.
     news: dict[int, list] = defaultdict(list)
+    # A status change (an answer, when it came with words) is there for those who
+    # chose the digest for it (``notifications.delivery``), not for those who chose
+    # e-mail or only the notifications page.
     for user_id, item_id in db.session.execute(
         select(Follow.user_id, Follow.item_id).where(Follow.user_id.in_(ids))
     ):
         for item, entry, actor_id in facts.news.get(item_id, ()):
-            if actor_id != user_id:
+            if actor_id != user_id and _in_digest(digests[user_id].user, entry):
                 news[user_id].append((item, entry))
     for user_id, entries in news.items():
         entries.sort(key=lambda pair: pair[1].id)
@@ -225,7 +242,28 @@ def compose(users: list[User], facts: RunFacts) -> list[Digest]:
             digest.queue_total = len(digest.queue)
             digest.queue_overdue = sum(1 for q in digest.queue if q.overdue)
             del digest.queue[LIST_LIMIT:]
+    # 4. The other notifications of the period that each reader chose the digest for
+    # (status changes and answers are in the news, above).
+    for user_id, event, detail, item_id, kind, title in notifications.digest_notices(
+        ids, facts.since
+    ):
+        digest = digests[user_id]
+        if event not in _IN_NEWS and notifications.delivery(digest.user, event) == DIGEST:
+            digest.notices.append(Notice(event, detail, item_id, kind, title))
     return list(digests.values())
+
+
+_IN_NEWS = frozenset({Event.STATUS_CHANGED, Event.ANSWERED})
+DIGEST = Delivery.DIGEST
+
+
+def _in_digest(user: User, entry) -> bool:
+    """Whether a history entry of an item ``user`` follows is news in their digest: a
+    status change only if they chose the digest for it (as the notification it is)."""
+    if entry.action != "status":
+        return True
+    event = Event.ANSWERED if entry.comment else Event.STATUS_CHANGED
+    return notifications.delivery(user, event) == DIGEST
 
 
 def _nearest_first(item: QueueItem) -> tuple:

@@ -23,6 +23,7 @@ from ideas.models import (
     STATUSES,
     Category,
     Comment,
+    Event,
     Follow,
     HistoryEntry,
     Item,
@@ -42,7 +43,7 @@ from ideas.models.items import (
     REASON_MAX,
     TITLE_MAX,
 )
-from ideas.services import categories, deadlines, item_files, outbox
+from ideas.services import categories, deadlines, item_files, notifications, outbox
 from ideas.services.errors import DomainError, NotAllowed
 from ideas.services.paging import (
     COUNT_LIMIT,
@@ -280,11 +281,15 @@ def transition(
     comment: str = "",
     *,
     learning: Learning | None = None,
+    announce: bool = True,
 ) -> Item:
     """Move ``item`` to ``to_status``, as DESIGN.md section 5 allows; record it in history.
 
     ``implemented`` records what was done and the lessons learned (and, where known,
-    hours and money saved a year); ``evaluated`` records the effect seen."""
+    hours and money saved a year); ``evaluated`` records the effect seen. Everyone who
+    follows the item but the actor is notified: an answer when the change comes with
+    words, a status change when it does not (``announce=False``: the caller tells them
+    itself, as a merge does)."""
     if not can_manage_item(actor, item):
         raise NotAllowed(_l("Only a manager of the item's unit can change its status."))
     if to_status not in STATUSES:
@@ -308,8 +313,17 @@ def transition(
     item.status = target.value
     item.updated_at = now
     deadlines.on_transition(item, current, target, now)
-    _record(item, actor, "status", current.value, target.value, comment)
+    entry = _record(item, actor, "status", current.value, target.value, comment)
     db.session.flush()
+    if announce:
+        notifications.notify(
+            Event.ANSWERED if comment else Event.STATUS_CHANGED,
+            item,
+            notifications.followers_except(item, actor),
+            key=f"status:{entry.id}",
+            detail=target.value,
+            new=True,
+        )
     return item
 
 
@@ -411,6 +425,13 @@ def add_comment(item: Item, author: User, body: str, files: Sequence[Upload] = (
     db.session.flush()
     db.session.refresh(item, ["comment_count"])
     item_files.attach(item, author, cleaned, comment=comment)
+    notifications.notify(
+        Event.COMMENTED,
+        item,
+        notifications.followers_except(item, author),
+        key=f"comment:{comment.id}",
+        new=True,
+    )
     return comment
 
 
@@ -442,15 +463,29 @@ def unfollow(item: Item, user: User) -> bool:
     )
 
 
-def viewer_marks(item: Item, user: User) -> tuple[bool, bool]:
-    """Whether ``user`` supports and follows ``item``: one query for an item's page."""
+class ViewerMarks(NamedTuple):
+    """What an item's page shows of its viewer's own: whether they support and follow
+    it, how many of their notifications are unread (``notifications.unread_columns``)
+    and how many of those are about this item (read once they have opened it)."""
+
+    supported: bool
+    following: bool
+    unread: int
+    unread_here: int
+
+
+def viewer_marks(item: Item, user: User, *, notices: bool = False) -> ViewerMarks:
+    """``ViewerMarks`` of ``user`` on ``item``: one query for an item's page (the
+    notifications counted only with ``notices``; 0 else)."""
     row = db.session.execute(
         select(
             exists().where(Support.item_id == item.id, Support.user_id == user.id),
             exists().where(Follow.item_id == item.id, Follow.user_id == user.id),
+            *(notifications.unread_columns(user.id, item.id) if notices else ()),
         )
     ).one()
-    return bool(row[0]), bool(row[1])
+    unread, here = (row[2] or 0, row[3] or 0) if notices else (0, 0)
+    return ViewerMarks(bool(row[0]), bool(row[1]), unread, here)
 
 
 @dataclass

@@ -10,8 +10,8 @@ from sqlalchemy.orm import joinedload
 
 from ideas import clock
 from ideas.extensions import db
-from ideas.models import HistoryEntry, Item, Kind, Unit, User
-from ideas.services import mail
+from ideas.models import Event, HistoryEntry, Item, Kind, Unit, User
+from ideas.services import notifications
 
 ROUTE_TASK = "ideas.route_item"
 
@@ -190,19 +190,13 @@ def _assignment_subject(item: Item):
 
 
 def _queue_assignment_emails(assigned: list[tuple[Item, User, HistoryEntry]]) -> None:
-    """The assignee's e-mail for each assignment just made, written together: each
-    history entry is new in this transaction (``mail.queue_new_emails``)."""
-    mail.queue_new_emails(
-        [
-            mail.compose_email(
-                assignee,
-                event_key=f"assigned:{entry.id}",
-                template="assigned",
-                subject=_assignment_subject(item),
-                item=item,
-            )
-            for item, assignee, entry in assigned
-        ]
+    """The assignee's notification (and e-mail, as they chose) for each assignment just
+    made, written together: each history entry is new in this transaction."""
+    notifications.notify_each(
+        Event.ASSIGNED,
+        [(item, assignee, f"assigned:{entry.id}") for item, assignee, entry in assigned],
+        template="assigned",
+        subject_of=_assignment_subject,
     )
 
 
@@ -219,7 +213,7 @@ def reroute_open_items(
     handled through) one of ``unit_ids``, by the rules above (DESIGN.md section 6):
     after a person is deactivated, a unit retired or its manager changed. Each move is
     recorded in the item's history with ``reason`` (``REROUTE_REASONS``); the new
-    assignee is told by e-mail.
+    assignee is notified (``notifications.notify``).
     Returns the items that changed hands. The caller has flushed the change that made
     the rerouting necessary (an inactive account, a retired unit)."""
     if reason not in REROUTE_REASONS:

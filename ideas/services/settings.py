@@ -1,10 +1,12 @@
-"""A person's own settings: digest frequency, absence and deputy."""
+"""A person's own settings: digest frequency, absence and deputy, and how each kind of
+notification reaches them."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
 from ideas.models import DIGEST_FREQUENCIES, User, user_by_email
+from ideas.services import notifications as notification_service
 from ideas.services.errors import DomainError
 
 
@@ -14,8 +16,10 @@ def update_settings(
     digest_frequency: str | None = None,
     absent: bool | None = None,
     deputy: str | None = None,
+    notifications: dict[str, str | None] | None = None,
 ) -> User:
-    """Change what is given; ``deputy=""`` removes the deputy."""
+    """Change what is given; ``deputy=""`` removes the deputy; ``notifications`` maps
+    events to deliveries (``services.notifications.set_choices``)."""
     if digest_frequency is not None:
         if digest_frequency not in DIGEST_FREQUENCIES:
             raise DomainError(
@@ -36,4 +40,6 @@ def update_settings(
             user.deputy = person
     if absent is not None:
         user.absent = bool(absent)
+    if notifications:
+        notification_service.set_choices(user, notifications)
     return user

@@ -13,10 +13,22 @@ from sqlalchemy import Select, func, literal, or_, select, update
 from ideas import clock
 from ideas.database import among, not_among
 from ideas.extensions import db
-from ideas.models import Comment, Follow, Item, Kind, Role, Status, Support, Unit, User, Value
+from ideas.models import (
+    Comment,
+    Event,
+    Follow,
+    Item,
+    Kind,
+    Role,
+    Status,
+    Support,
+    Unit,
+    User,
+    Value,
+)
 from ideas.models.items import REASON_MAX
 from ideas.models.org import user_by_email
-from ideas.services import item_files, mail, org_settings, outbox
+from ideas.services import item_files, notifications, org_settings, outbox
 from ideas.services.accounts import require_unit
 from ideas.services.errors import DomainError, NotAllowed
 from ideas.services.items import LIST_ROW, _record, _text, managed_units, transition
@@ -81,7 +93,9 @@ def merge(duplicate: Item, actor: User, into_id: int) -> Item:
         raise DomainError(_l("Only items of the same kind can be merged."), field="into")
     if original.status == Status.DUPLICATE:
         raise DomainError(_l("That item is itself a duplicate: merge into its original."), "into")
-    transition(duplicate, actor, Status.DUPLICATE.value, f"#{original.id} {original.title}")
+    transition(
+        duplicate, actor, Status.DUPLICATE.value, f"#{original.id} {original.title}", announce=False
+    )
     duplicate.merged_into = original
     told = _followers(duplicate)
     _move(Support, duplicate, original)
@@ -97,15 +111,17 @@ def merge(duplicate: Item, actor: User, into_id: int) -> Item:
         )
     _record(original, actor, "merged", None, None, f"#{duplicate.id} {duplicate.title}")
     db.session.flush()
-    for user in told:
-        mail.queue_email(
-            user,
-            event_key=f"merged:{duplicate.id}",
-            template="merged",
-            subject=lambda: _l("Merged with an earlier idea: %(title)s", title=duplicate.title),
-            duplicate=duplicate,
-            original=original,
-        )
+    notifications.notify(
+        Event.MERGED,
+        original,  # where the conversation goes on
+        [user for user in told if user.id != actor.id],
+        key=f"merged:{duplicate.id}",
+        detail=duplicate.title,
+        template="merged",
+        subject=lambda: _l("Merged with an earlier idea: %(title)s", title=duplicate.title),
+        duplicate=duplicate,
+        original=original,
+    )
     return duplicate
 
 
@@ -168,12 +184,14 @@ def delegate(item: Item, actor: User, email: str) -> Item:
         if db.session.get(Follow, (item.id, user.id)) is None:
             db.session.add(Follow(item_id=item.id, user_id=user.id, created_at=clock.now()))
     db.session.flush()
-    mail.queue_email(
-        driver,
-        event_key=f"delegated:{entry.id}",
+    notifications.notify(
+        Event.DELEGATED,
+        item,
+        [driver],
+        key=f"delegated:{entry.id}",
         template="delegated",
         subject=lambda: _l("You drive an idea forward: %(title)s", title=item.title),
-        item=item,
+        new=True,
         manager=actor,
     )
     return item
@@ -193,12 +211,14 @@ def assign(item: Item, actor: User, email: str) -> Item:
     item.updated_at = clock.now()
     entry = _record(item, actor, "assigned", None, None, colleague.name)
     db.session.flush()
-    mail.queue_email(
-        colleague,
-        event_key=f"assigned:{entry.id}",
+    notifications.notify(
+        Event.ASSIGNED,
+        item,
+        [colleague],
+        key=f"assigned:{entry.id}",
         template="assigned",
         subject=lambda: _l("New item to answer: %(title)s", title=item.title),
-        item=item,
+        new=True,
     )
     return item
 

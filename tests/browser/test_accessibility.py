@@ -59,6 +59,7 @@ LOGGED_IN = (
     "concern_new",
     "concern_new_errors",  # sent empty
     "my_items",
+    "notifications",
     "settings",
     "settings_errors",  # a deputy who does not exist
     "password",
@@ -644,6 +645,11 @@ def _(page, s):
     go(page, "/accessibility")
 
 
+@visit("notifications")
+def _(page, s):
+    go(page, "/notifications")
+
+
 # The same checks at a 360-pixel-wide phone, where the header and the forms reflow.
 MOBILE_PAGES = {
     "anonymous": ("login", "report_errors", "accessibility"),
@@ -653,6 +659,8 @@ MOBILE_PAGES = {
         "idea_new_errors",
         "idea_with_files",
         "comment_remove",
+        "notifications",
+        "settings",
         "settings_errors",
     ),
 }

@@ -408,6 +408,75 @@ def test_digest_settings_are_kept(page, viewport):
     j.check_width(page)
 
 
+def unread_in_header(page) -> int:
+    """The number by "Notiser" in the header (none shown: nothing unread)."""
+    count = page.locator(".notifications-link .count")
+    return int(count.inner_text()) if count.count() else 0
+
+
+def test_a_notification_in_the_header_the_list_and_read(page, open_page, viewport):
+    """Journey 9: the manager answers an employee's idea; the employee's header counts it,
+    the notifications page lists it first with a link to the idea, and opening the idea
+    reads it: the count drops."""
+    j.log_in(page, "employee")
+    page.locator(".notifications-link").click()
+    expect(page.locator("h1")).to_have_text("Notiser")
+    mark_all = page.get_by_role("button", name="Markera alla som lästa")
+    if mark_all.count():  # what the demo's history told Anna before
+        mark_all.click()
+        expect(j.flash(page)).to_contain_text("Alla dina notiser är markerade som lästa.")
+    assert unread_in_header(page) == 0
+    title = j.unique_title(viewport)
+    item = j.submit_idea(page, title)
+    j.wait_until_routed(page)
+
+    manager = open_page()
+    j.log_in(manager, "manager")
+    manager.goto(f"/ideas/{item}")
+    answer = "Tack! Vi tar upp körlistan på arbetsplatsträffen."
+    j.change_status(manager, "acknowledged", "Mottagen", answer)
+
+    page.goto("/ideas")
+    expect(page.locator(".notifications-link .count")).to_have_text("1")
+    expect(page.get_by_role("link", name="Notiser 1 olästa")).to_be_visible()
+    j.check_width(page)
+    screenshot(page, f"{viewport}-notifications-header")
+
+    page.locator(".notifications-link").click()
+    expect(page.locator("h1")).to_have_text("Notiser")
+    expect(page.locator(".lead")).to_contain_text("1 oläst notis.")
+    first = page.locator(".notification-list > li").first
+    expect(first).to_contain_text("Ny")
+    expect(first.locator(".what")).to_have_text("Besvarad: Mottagen")
+    j.check_width(page)
+    screenshot(page, f"{viewport}-notifications")
+
+    first.get_by_role("link", name=title).click()
+    expect(page).to_have_url(re.compile(rf"/ideas/{item}$"))
+    expect(page.locator("h1")).to_have_text(title)
+    expect(page.locator(".notifications-link .count")).to_have_count(0)
+    page.locator(".notifications-link").click()
+    expect(page.locator(".lead")).to_contain_text("Du har läst alla dina notiser.")
+    expect(page.locator(".notification-list > li").first).not_to_have_class(re.compile("unread"))
+
+
+def test_notification_choices_are_kept(page, viewport):
+    """Journey 10: which notifications also come by e-mail, chosen in the settings, is
+    what the settings show after a reload."""
+    j.log_in(page, "employee")
+    j.menu(page, "Inställningar").click()
+    comments = page.get_by_label("En kommentar på det jag följer", exact=True)
+    expect(comments).to_have_value("here")
+    j.check_width(page)
+    screenshot(page, f"{viewport}-settings-notifications")
+    for value in ("email", "digest", "here"):
+        comments.select_option(value)
+        page.get_by_role("button", name="Spara inställningarna").click()
+        expect(j.flash(page)).to_contain_text("Dina inställningar är sparade.")
+        page.reload()
+        expect(comments).to_have_value(value)
+
+
 def test_switch_language_and_back(page, viewport):
     """Journey 8: the language button in the header turns the page into English and back,
     on the page one was on."""

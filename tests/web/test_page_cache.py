@@ -14,11 +14,11 @@ import secrets
 import threading
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 
 from ideas import create_app, page_cache
 from ideas.extensions import db
-from ideas.models import Item, PageVersion, Status
+from ideas.models import Item, Notification, PageVersion, Status
 from ideas.services import items, routing
 from tests import factories
 from tests.conftest import CSRF_RE, TEST_DATABASE_URL, Auth, IsolatedClient
@@ -235,8 +235,8 @@ def test_a_page_rendered_before_a_change_is_not_served_after_it(site, monkeypatc
     rendering, committed = threading.Event(), threading.Event()
     real_marks = items.viewer_marks
 
-    def slow_marks(item, user):
-        result = real_marks(item, user)  # the page's data is read by now
+    def slow_marks(item, user, **kwargs):
+        result = real_marks(item, user, **kwargs)  # the page's data is read by now
         rendering.set()
         assert committed.wait(10)
         return result
@@ -406,11 +406,14 @@ def test_a_file_added_to_one_idea_leaves_the_pages_of_others_stored(site):
 
 def test_a_write_moves_only_the_versions_of_what_it_changed(site):
     """No row is moved by every writing transaction: a comment moves its idea's scope,
-    its list's shard, its unit's tree and its assignee's inbox, nothing else; and a
-    login elsewhere moves only that person's."""
+    its list's shard, its unit's tree and its assignee's inbox, and the own scope of
+    each follower it notifies (their header's count), nothing else; and a login
+    elsewhere moves only that person's."""
     one = site["one"]
     url = f"/ideas/{site['idea']}"
     bo = _browser(one, "bo@example.se")
+    with one.app_context():
+        last = db.session.scalar(select(func.coalesce(func.max(Notification.id), 0)))
     before = _versions(one)
     bo.post(f"{url}/comments", {"body": "En rad till."}, token_from=url)
     after = _versions(one)
@@ -418,7 +421,14 @@ def test_a_write_moves_only_the_versions_of_what_it_changed(site):
     with one.app_context():
         idea = db.session.get(Item, site["idea"])
         places = {f"tree:{idea.unit_id}", f"inbox:{idea.assignee_id}"}  # VOO, below the top
-    assert moved == set(page_cache.item_scopes(site["idea"])) | places
+        told = {
+            page_cache.user_scope(user_id)
+            for user_id in db.session.scalars(
+                select(Notification.user_id).where(Notification.id > last)
+            )
+        }
+    assert told  # Anna follows her idea: she is told
+    assert moved == set(page_cache.item_scopes(site["idea"])) | places | told
 
     anna = _browser(one, "anna@example.se")
     _page(one, anna, url)
@@ -601,3 +611,89 @@ def test_a_change_in_one_tree_leaves_the_inboxes_of_another_stored(site):
     inbox, n = _page(one, carl, "/inbox")
     assert n > 0 and title not in inbox
     assert title in _page(one, ida, "/inbox")[0]
+
+
+# --- notifications: only their reader's pages --------------------------------------------------
+
+
+def _count_in_header(page: str) -> int:
+    found = re.search(r'class="notifications-link"[^>]*>[^<]*(?:<span class="count">(\d+))?', page)
+    assert found, "no notifications link in the header"
+    return int(found.group(1) or 0)
+
+
+def test_a_notification_moves_only_its_readers_pages(site):
+    """Carl answers Anna's idea: Anna's next page (any page) counts one more unread;
+    Bo's stored pages, which show nothing of it, stay stored. Opening the idea reads
+    it: the count drops on that very page, which is then stored as it is."""
+    one, two = site["one"], site["two"]
+    other = _second_idea(one, "Laddstolpar vid äldreboendet")
+    other_url = f"/ideas/{other}"
+    anna = _browser(one, "anna@example.se")
+    bo = _browser(one, "bo@example.se")
+    carl = _browser(two, "chef@example.se")
+    anna_list = _page(one, anna, "/ideas")[0]
+    _page(one, anna, other_url)
+    unread = _count_in_header(_page(one, anna, other_url)[0])
+    _page(one, bo, other_url)
+    bo_page, n = _page(one, bo, other_url)
+    assert n == 0
+
+    with one.app_context():
+        from ideas.models import User
+
+        anna_id = db.session.scalar(select(User.id).where(User.email == "anna@example.se"))
+        bo_id = db.session.scalar(select(User.id).where(User.email == "bo@example.se"))
+        idea = items.submit_idea(
+            db.session.get(User, anna_id),
+            title="Ljusslingor i entrén",
+            description="Entrén är mörk på vintern.",
+            unit="VOO",
+            values=["Vi vill"],
+        )
+        db.session.commit()
+        url = f"/ideas/{idea.id}"
+    before = _versions(one)
+    # Carl answers Anna's new idea, on the other instance: only she follows it.
+    response = carl.post(
+        f"{url}/status", {"status": "acknowledged", "comment": "Tack!"}, token_from=url
+    )
+    assert response.status_code == 302
+    after = _versions(one)
+    moved = {s for s in after if after[s] != before.get(s)}
+    assert page_cache.user_scope(anna_id) in moved
+    assert page_cache.user_scope(bo_id) not in moved and "all" not in moved
+
+    assert _page(one, bo, other_url) == (bo_page, 0)  # Bo's stored page: still a hit
+    page, n = _page(one, anna, other_url)  # Anna's: made again, one more unread
+    assert n > 0 and _count_in_header(page) == unread + 1
+    assert anna_list != _page(one, anna, "/ideas")[0]
+
+    # Anna opens the idea: that page already counts it read, and is stored so.
+    page, n = _page(one, anna, url)
+    assert n > 0 and _count_in_header(page) == unread
+    assert _page(one, anna, url) == (page, 0)
+    assert _count_in_header(_page(one, anna, other_url)[0]) == unread
+
+
+def test_marking_all_read_moves_only_the_readers_scope(site):
+    one = site["one"]
+    url = f"/ideas/{site['idea']}"
+    anna = _browser(one, "anna@example.se")
+    bo = _browser(one, "bo@example.se")
+    bo.post(f"{url}/comments", {"body": "Ännu en fråga."}, token_from=url)
+    _page(one, bo, url)  # with the flash message: not stored
+    _page(one, bo, url)
+    bo_page = _page(one, bo, url)
+    assert bo_page[1] == 0
+    before = _versions(one)
+    response = anna.post("/notifications/read", token_from="/notifications")
+    assert response.status_code == 302
+    after = _versions(one)
+    with one.app_context():
+        from ideas.models import User
+
+        anna_id = db.session.scalar(select(User.id).where(User.email == "anna@example.se"))
+    assert {s for s in after if after[s] != before.get(s)} == {page_cache.user_scope(anna_id)}
+    assert _page(one, bo, url) == bo_page
+    assert _count_in_header(_page(one, anna, url)[0]) == 0

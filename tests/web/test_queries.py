@@ -1,6 +1,6 @@
 """Pages run a fixed, small number of SQL queries whatever their length."""
 
-from ideas.services import items
+from ideas.services import items, routing
 from tests import factories
 
 
@@ -43,4 +43,21 @@ def test_list_search_and_idea_pages_do_not_grow_with_their_content(
     large = {url: _queries(client, count_queries, url) for url in urls}
 
     assert large == small
-    assert max(large.values()) <= 11, large  # the idea page: 11, its files included
+    assert max(large.values()) <= 10, large
+
+
+def test_the_notifications_page_does_not_grow_with_them(client, auth, org, count_queries):
+    idea = factories.idea(org.anna, title="Nyckelskåp ett")
+    concern = items.submit_concern(
+        org.anna, title="Halt vid entrén", description="Isigt.", unit="VOO", values=["Vi vill"]
+    )
+    routing.route_item(concern.id)
+    items.add_comment(idea, org.bo, "Bra.")
+    items.add_comment(concern, org.boss, "Vi saltar.")
+    auth.login(org.anna.email)
+    small = _queries(client, count_queries, "/notifications")
+    for n in range(15):
+        items.add_comment(idea if n % 2 else concern, org.boss, f"Svar {n}")
+    items.transition(idea, org.boss, "acknowledged", "Tack")
+    large = _queries(client, count_queries, "/notifications")
+    assert large == small <= 6, (small, large)

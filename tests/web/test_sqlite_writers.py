@@ -49,3 +49,39 @@ def test_a_form_sent_while_the_worker_writes_is_saved(app, client, auth, monkeyp
     db.session.remove()
     assert db.session.scalar(select(func.count(Comment.id))) == 1
     assert db.session.get(User, bo_id).absent is True
+
+
+def test_an_item_opened_while_the_worker_writes_is_read(app, client, auth, monkeypatch):
+    """Opening an item reads its notifications: a write after the page is made, in a
+    GET, which begins its transactions as a reader. The worker commits just before the
+    write; the page still comes, and the notification is read."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's writers do not take turns over the whole file")
+    from ideas.models import Notification
+    from ideas.services import notifications
+
+    org = factories.organisation()
+    idea = factories.idea(org.anna)
+    item_service.add_comment(idea, org.bo, "Bra idé!")
+    db.session.commit()
+    idea_id, anna_id, bo_id = idea.id, org.anna.id, org.bo.id
+    auth.login(org.anna.email)
+    mark_item_read = notifications.mark_item_read
+
+    def the_worker(engine):
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE users SET absent = 1 WHERE id = :id"), {"id": bo_id})
+
+    def marked_after_the_worker_wrote(user_id, item_id):
+        worker = threading.Thread(target=the_worker, args=(db.engine,))
+        worker.start()
+        worker.join(15)
+        return mark_item_read(user_id, item_id)
+
+    monkeypatch.setattr(notifications, "mark_item_read", marked_after_the_worker_wrote)
+    response = client.get(f"/ideas/{idea_id}")
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    db.session.remove()
+    assert db.session.get(User, bo_id).absent is True
+    read = db.session.scalar(select(Notification.read_at).where(Notification.user_id == anna_id))
+    assert read is not None

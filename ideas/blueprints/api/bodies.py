@@ -154,6 +154,18 @@ class SettingsPatch(Body):
     )
 
 
+MARK_MAX = 1000  # notifications marked read in one request
+
+
+class NotificationsRead(Body):
+    """Which of one's notifications to mark read. Without ``ids`` (or with no body at
+    all), every unread one; ids that are not the caller's are left alone."""
+
+    ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(
+        max_length=MARK_MAX, description="Ids of the caller's notifications."
+    )
+
+
 class CaseMessage(Body):
     """A case handler's message to the reporter, in the case's mailbox."""
 
@@ -250,6 +262,7 @@ REQUEST_BODIES: list[type[Body]] = [
     NewTransition,
     NewComment,
     SettingsPatch,
+    NotificationsRead,
     CaseMessage,
     CaseClosing,
     Forwarding,
@@ -378,6 +391,26 @@ def _whole_number(name: str, default: int, maximum: int) -> int:
     if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= maximum:
         raise ApiError(400, f"{name} must be a whole number from 1 to {maximum}.", name)
     return int(raw)
+
+
+@dataclass
+class NotificationArgs:
+    unread: bool | None
+    page: int
+    per_page: int
+
+
+def notification_args() -> NotificationArgs:
+    """``unread`` (true or false; left out: all), ``page`` and ``per_page``: 400 naming
+    the argument at fault."""
+    raw = request.args.get("unread")
+    if raw is not None and raw not in ("true", "false"):
+        raise ApiError(400, "unread must be true or false.", "unread")
+    return NotificationArgs(
+        unread=None if raw is None else raw == "true",
+        page=_whole_number("page", 1, MAX_PAGE),
+        per_page=_whole_number("per_page", current_app.config["PER_PAGE"], MAX_PER_PAGE),
+    )
 
 
 def list_args() -> ListArgs:

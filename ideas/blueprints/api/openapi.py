@@ -20,7 +20,7 @@ from ideas.blueprints.api.auth import public
 from ideas.blueprints.api.bodies import MAX_PAGE, MAX_PER_PAGE, REQUEST_BODIES
 from ideas.blueprints.api.serialize import CURSOR_MAX
 from ideas.blueprints.api.stats import RESPONSE_SCHEMAS as STATS_SCHEMAS
-from ideas.models import KINDS, ROLES, STATUSES
+from ideas.models import EVENTS, KINDS, ROLES, STATUSES
 from ideas.models.items import TITLE_MAX
 from ideas.services.paging import COUNT_LIMIT
 from ideas.services.search import MAX_QUERY
@@ -182,6 +182,45 @@ RESPONSE_SCHEMAS = {
         description="The caller's own account and settings.",
     ),
     "Person": obj({"name": {"type": "string"}, "email": {"type": "string", "format": "email"}}),
+    "Notification": obj(
+        {
+            "id": {"type": "integer"},
+            "event": {"type": "string", "enum": EVENTS, "description": "What happened."},
+            "read": {"type": "boolean"},
+            "created_at": TIMESTAMP,
+            "item": nullable(
+                obj(
+                    {
+                        "id": {"type": "integer"},
+                        "kind": {"type": "string", "enum": KINDS},
+                        "title": {"type": "string"},
+                        "url": {
+                            "type": "string",
+                            "format": "uri",
+                            "description": "The item's page on the web; opening it there "
+                            "marks what the caller was told about it read.",
+                        },
+                    },
+                    description="What it happened to; null when the caller may no longer see it.",
+                )
+            ),
+        },
+        description="Something that happened which concerns the caller.",
+    ),
+    "NotificationPage": obj(
+        {
+            "items": {"type": "array", "items": ref("Notification")},
+            "unread": {"type": "integer", "minimum": 0, "description": "Unread in all."},
+            "total": {"type": "integer", "minimum": 0, "description": "All the list has."},
+        },
+        description="One page of the caller's notifications, newest first.",
+    ),
+    "NotificationsMarked": obj(
+        {
+            "marked": {"type": "integer", "minimum": 0, "description": "Marked read now."},
+            "unread": {"type": "integer", "minimum": 0, "description": "Still unread."},
+        }
+    ),
     "Value": obj(
         {"name": {"type": "string"}, "behaviours": {"type": "array", "items": {"type": "string"}}},
         description="A value of the organisation and the behaviours that show it.",
@@ -736,6 +775,40 @@ def _paths(per_page: int) -> dict:
                 errors=("BadRequest", "Unprocessable"),
                 body="SettingsPatch",
             ),
+        },
+        "/api/v1/notifications": {
+            "get": _operation(
+                "list_notifications",
+                "The caller's notifications, newest first: an item assigned or delegated "
+                "to them, a status change, an answer, a merge or a comment on what they "
+                "follow, a deadline near, an escalation.",
+                {"200": _ok("NotificationPage")},
+                errors=("BadRequest",),
+                parameters=[
+                    _query(
+                        "unread",
+                        "true: only the unread; false: only those read. Left out: all.",
+                        {"type": "string", "enum": ["true", "false"]},
+                    ),
+                    *_paging(per_page, "Notifications per page."),
+                ],
+            )
+        },
+        "/api/v1/notifications/read": {
+            "post": {
+                **_operation(
+                    "mark_notifications_read",
+                    "Mark the caller's notifications read: those whose ids are given, or, "
+                    "without a body, all of them. Ids that are not the caller's are left "
+                    "alone (and not counted in `marked`).",
+                    {"200": _ok("NotificationsMarked")},
+                    errors=("BadRequest", "Unprocessable"),
+                ),
+                "requestBody": {
+                    "required": False,
+                    "content": {JSON: {"schema": ref("NotificationsRead")}},
+                },
+            }
         },
         "/api/v1/units": {
             "get": _operation("list_units", "The organisation's units.", {"200": _ok("UnitList")})

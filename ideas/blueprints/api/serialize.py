@@ -40,6 +40,21 @@ def me_json(user: User) -> dict:
     }
 
 
+def notification_json(shown) -> dict:
+    """One of the caller's notifications (``notifications.Shown``): the item is null
+    when the caller may no longer see it (a concern that has moved on)."""
+    item = shown.item
+    return {
+        "id": shown.id,
+        "event": shown.event,
+        "read": shown.read,
+        "created_at": timestamp(shown.created_at),
+        "item": None
+        if item is None
+        else {"id": item.id, "kind": item.kind, "title": item.title, "url": item_url(item)},
+    }
+
+
 def item_url(item: Item) -> str:
     """The item's page on the web."""
     return current_app.config["BASE_URL"] + item_path(item)
@@ -172,7 +187,7 @@ def file_json(row: ItemFile) -> dict:
 
 def item_detail_json(item: Item, viewer: User) -> dict:
     """An item with its history and where the caller stands (loaded by ``load_item``)."""
-    supported, following = item_service.viewer_marks(item, viewer)
+    supported, following, *_notices = item_service.viewer_marks(item, viewer)
     return {
         **item_json(item, viewer),
         "history": [history_json(entry, item, viewer) for entry in item.history],

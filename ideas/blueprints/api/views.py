@@ -24,9 +24,11 @@ from ideas.blueprints.api.bodies import (
     NewConcern,
     NewIdea,
     NewTransition,
+    NotificationsRead,
     SettingsPatch,
     is_multipart,
     list_args,
+    notification_args,
     parse_body,
     parse_submission,
     request_files,
@@ -40,6 +42,7 @@ from ideas.blueprints.api.serialize import (
     item_detail_json,
     item_json,
     me_json,
+    notification_json,
     page_json,
     timestamp,
     unit_json,
@@ -48,7 +51,7 @@ from ideas.blueprints.api.serialize import (
 from ideas.blueprints.files import send_item_file
 from ideas.extensions import db
 from ideas.models import STATUSES, Comment, Item, ItemFile, Kind, Role, Unit, Value
-from ideas.services import item_files, triage
+from ideas.services import item_files, notifications, triage
 from ideas.services import items as item_service
 from ideas.services.items import (
     IdeaFilters,
@@ -347,6 +350,34 @@ def patch_me():
     )
     db.session.commit()
     return jsonify(me_json(user))
+
+
+@bp.get("/notifications")
+def list_notifications():
+    """The caller's notifications, newest first, with how many there are and how many
+    are unread."""
+    args = notification_args()
+    page = notifications.page_for(
+        api_user(), unread=args.unread, page=args.page, per_page=args.per_page
+    )
+    return jsonify(
+        {
+            "items": [notification_json(n) for n in page.items],
+            "unread": page.unread,
+            "total": page.total,
+        }
+    )
+
+
+@bp.post("/notifications/read")
+def mark_notifications_read():
+    """Mark the caller's notifications read: those of ``ids``, or all. Others' ids
+    are ignored: they name nothing of the caller's, and say nothing either way."""
+    ids = parse_body(NotificationsRead).ids if request.get_data(cache=True).strip() else None
+    user = api_user()
+    marked = notifications.mark_read(user, ids)
+    db.session.commit()
+    return jsonify({"marked": marked, "unread": notifications.count_unread(user)})
 
 
 @bp.get("/concerns")
