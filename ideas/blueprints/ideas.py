@@ -178,7 +178,10 @@ def new():
 
 
 def _item_or_404(item_id: int, *, full: bool = False) -> Item:
-    item = load_item(item_id) if full else db.session.get(Item, item_id)
+    if full:  # for its page: with what the viewer's own marks (_render_detail's)
+        item = load_item(item_id, viewer=current_user, notices=True)
+    else:
+        item = db.session.get(Item, item_id)
     # Not found and not yours look the same: a concern's existence is not revealed.
     if item is None or item.kind != _kind() or not can_view_item(current_user, item):
         abort(404)

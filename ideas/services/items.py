@@ -474,18 +474,31 @@ class ViewerMarks(NamedTuple):
     unread_here: int
 
 
-def viewer_marks(item: Item, user: User, *, notices: bool = False) -> ViewerMarks:
-    """``ViewerMarks`` of ``user`` on ``item``: one query for an item's page (the
-    notifications counted only with ``notices``; 0 else)."""
-    row = db.session.execute(
-        select(
-            exists().where(Support.item_id == item.id, Support.user_id == user.id),
-            exists().where(Follow.item_id == item.id, Follow.user_id == user.id),
-            *(notifications.unread_columns(user.id, item.id) if notices else ()),
-        )
-    ).one()
+_MARKS = "_ideas_viewer_marks"  # on an Item: ((user id, notices), ViewerMarks) read with it
+
+
+def _mark_columns(item_id, user_id: int, notices: bool) -> list:
+    return [
+        exists().where(Support.item_id == item_id, Support.user_id == user_id),
+        exists().where(Follow.item_id == item_id, Follow.user_id == user_id),
+        *(notifications.unread_columns(user_id, item_id) if notices else ()),
+    ]
+
+
+def _marks_of(row, notices: bool) -> ViewerMarks:
     unread, here = (row[2] or 0, row[3] or 0) if notices else (0, 0)
     return ViewerMarks(bool(row[0]), bool(row[1]), unread, here)
+
+
+def viewer_marks(item: Item, user: User, *, notices: bool = False) -> ViewerMarks:
+    """``ViewerMarks`` of ``user`` on ``item`` (the notifications counted only with
+    ``notices``; 0 else): read with the item when ``load_item`` was told who looks,
+    else in one query of their own."""
+    known = getattr(item, _MARKS, None)
+    if known is not None and known[0] == (user.id, notices):
+        return known[1]
+    row = db.session.execute(select(*_mark_columns(item.id, user.id, notices))).one()
+    return _marks_of(row, notices)
 
 
 @dataclass
@@ -815,15 +828,19 @@ def inbox_rows(ids: Sequence[int]) -> list[InboxEntry]:
     return [InboxEntry(by_id[i]) for i in ids if i in by_id]
 
 
-def load_item(item_id: int, *, comments: bool = True) -> Item | None:
+def load_item(
+    item_id: int, *, comments: bool = True, viewer: User | None = None, notices: bool = False
+) -> Item | None:
     """An item with everything its page shows, in a fixed number of small queries:
-    the item with its unit, category and values; its history and (unless told not:
-    the API answers them apart) comments; then every person the page names
-    (submitter, assignee, driver, actors, commenters) at once, and the items it links
-    to. One wide join of them all cost more to plan than to run."""
-    item = (
-        db.session.scalars(
-            select(Item)
+    the item with its unit, category and values (and, given the ``viewer``, their
+    ``viewer_marks``); its history, files and (unless told not: the API answers them
+    apart) comments; then every person the page names (submitter, assignee, driver,
+    actors, commenters) at once, and the items it links to. One wide join of them all
+    cost more to plan than to run."""
+    marks = _mark_columns(Item.id, viewer.id, notices) if viewer is not None else []
+    row = (
+        db.session.execute(
+            select(Item, *marks)
             .where(Item.id == item_id)
             .options(
                 joinedload(Item.unit),
@@ -837,8 +854,13 @@ def load_item(item_id: int, *, comments: bool = True) -> Item | None:
         .unique()
         .one_or_none()
     )
-    if item is None:
+    if row is None:
         return None
+    item = row[0]
+    if viewer is not None:
+        setattr(item, _MARKS, ((viewer.id, notices), _marks_of(row[1:], notices)))
+    else:  # marks read with an earlier load in this session may be old by now
+        vars(item).pop(_MARKS, None)
     rows = [*item.history, *(item.comments if comments else ())]
     ids = {item.author_id, item.assignee_id, item.driver_id}
     ids.update(row.actor_id if isinstance(row, HistoryEntry) else row.author_id for row in rows)

@@ -228,9 +228,13 @@ def unread_columns(user_id: int, item_id: int | None = None) -> list:
     both read from the partial index of the unread (``ix_notifications_unread``)."""
     bounded = _unread(user_id).limit(UNREAD_SHOWN_MAX + 1).subquery()
     columns = [select(func.count()).select_from(bounded).scalar_subquery()]
-    if item_id is not None:
-        about = _unread(user_id).where(Notification.item_id == item_id).subquery()
-        columns.append(select(func.count()).select_from(about).scalar_subquery())
+    if item_id is not None:  # an id, or the item's id column of the select (correlated)
+        about = select(func.count(Notification.id)).where(
+            Notification.user_id == user_id,
+            Notification.read_at.is_(None),
+            Notification.item_id == item_id,
+        )
+        columns.append(about.scalar_subquery())
     return columns
 
 

@@ -145,7 +145,10 @@ def _idea_or_404(item_id: int, *, full: bool = False, kind: Kind = Kind.IDEA) ->
     the web: a concern one may not see is not said to exist)."""
     item = None
     if 0 < item_id <= ID_MAX:
-        item = load_item(item_id, comments=False) if full else db.session.get(Item, item_id)
+        if full:  # with the caller's own marks (item_detail_json's)
+            item = load_item(item_id, comments=False, viewer=api_user())
+        else:
+            item = db.session.get(Item, item_id)
     if item is None or item.kind != kind or not can_view_item(api_user(), item):
         raise ApiError(404, f"No {kind.value} with id {item_id}.")
     return item
