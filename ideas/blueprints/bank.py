@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import partial
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import format_decimal
@@ -18,7 +19,6 @@ from sqlalchemy import Select, select
 
 from ideas.extensions import db
 from ideas.models import Category, Item, Kind, Status, Unit
-from ideas.services import item_files
 from ideas.services import items as item_service
 from ideas.services.items import NEWEST, IdeaFilters, filter_choices, idea_list_query, ranked
 from ideas.services.paging import page_of
@@ -120,7 +120,7 @@ def index():
     by_relevance, total = ranked(bank_query(filters), filters.q)
     page = page_of(
         bank_query(filters, by_relevance=by_relevance),
-        item_service.place_rows,
+        partial(item_service.place_rows, pictures=True),
         page=page_arg(),
         per_page=current_app.config["PER_PAGE"],
         total=total,
@@ -135,7 +135,6 @@ def index():
         adopt_unit_options=select_options(units, own_unit),
         categories=categories,
         spread=spread_of_page([item.id for item in page.items]),
-        pictures=item_files.first_pictures([item.id for item in page.items]),
         own_unit=own_unit,
         format_decimal=format_decimal,
     )

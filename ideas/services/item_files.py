@@ -153,24 +153,6 @@ def move_files(duplicate: Item, original: Item) -> None:
     )
 
 
-def first_pictures(item_ids: Sequence[int]) -> dict[int, ItemFile]:
-    """The first picture of each of these items (not of their comments), by item id, in
-    one query: for the thumbnails of a list."""
-    if not item_ids:
-        return {}
-    first = (
-        select(func.min(ItemFile.id))
-        .where(
-            ItemFile.item_id.in_(item_ids),
-            ItemFile.comment_id.is_(None),
-            ItemFile.thumbnail_name.is_not(None),
-        )
-        .group_by(ItemFile.item_id)
-    )
-    rows = db.session.scalars(select(ItemFile).where(ItemFile.id.in_(first)))
-    return {row.item_id: row for row in rows}
-
-
 def sweep_orphans(older_than: timedelta = ORPHAN_AGE) -> int:
     """Remove the files in ``items/`` that no row names and that are older than
     ``older_than``; returns how many. Run hourly by the worker (``check_deadlines``)

@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import REAL, Select, cast, delete, exists, literal, or_, select, tuple_
+from sqlalchemy import REAL, Select, cast, delete, exists, func, literal, or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload, load_only, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -27,6 +27,7 @@ from ideas.models import (
     Follow,
     HistoryEntry,
     Item,
+    ItemFile,
     Kind,
     Status,
     Support,
@@ -757,7 +758,7 @@ class ListEntry:
         Item.hours_saved,
         Item.money_saved,
     )
-    __slots__ = (*(c.key for c in COLUMNS), "unit", "category", "values")
+    __slots__ = (*(c.key for c in COLUMNS), "unit", "category", "values", "picture")
 
     open_deadlines = Item.open_deadlines
     next_deadline = Item.next_deadline
@@ -769,21 +770,58 @@ class ListEntry:
         self.unit = Named(row.unit_name)
         self.category = Named(row.category_name) if row.category_name is not None else None
         self.values = values
+        picture = getattr(row, "picture_id", None)
+        self.picture = Picture(picture, row.picture_width, row.picture_height) if picture else None
 
 
-def place_rows(ids: Sequence[int]) -> list[ListEntry]:
+class Picture(NamedTuple):
+    """An item's first picture (not its comments'), as a list shows its thumbnail."""
+
+    id: int
+    thumbnail_width: int
+    thumbnail_height: int
+
+
+def _first_picture():
+    """The item's first picture, joined to its row (``ListEntry.picture``)."""
+    first = aliased(ItemFile)
+    earliest = (
+        select(func.min(first.id))
+        .where(
+            first.item_id == Item.id,
+            first.comment_id.is_(None),
+            first.thumbnail_name.is_not(None),
+        )
+        .scalar_subquery()
+    )
+    return ItemFile.id == earliest, (
+        ItemFile.id.label("picture_id"),
+        ItemFile.thumbnail_width.label("picture_width"),
+        ItemFile.thumbnail_height.label("picture_height"),
+    )
+
+
+def place_rows(ids: Sequence[int], *, pictures: bool = False) -> list[ListEntry]:
     """The items with these ids, in this order, as the web's lists show them (their
-    unit, category and values; nobody's name), in two queries."""
+    unit, category and values; nobody's name; with ``pictures``, their first picture),
+    in two queries."""
     if not ids:
         return []
-    rows = db.session.execute(
+    joined, picture_columns = _first_picture() if pictures else (None, ())
+    stmt = (
         select(
-            *ListEntry.COLUMNS, Unit.name.label("unit_name"), Category.name.label("category_name")
+            *ListEntry.COLUMNS,
+            Unit.name.label("unit_name"),
+            Category.name.label("category_name"),
+            *picture_columns,
         )
         .join(Unit, Unit.id == Item.unit_id)
         .outerjoin(Category, Category.id == Item.category_id)
         .where(Item.id.in_(ids))
     )
+    if joined is not None:
+        stmt = stmt.outerjoin(ItemFile, joined)
+    rows = db.session.execute(stmt)
     by_id = {row.id: row for row in rows}
     values: dict[int, list[Named]] = {i: [] for i in by_id}
     for item_id, name in db.session.execute(
