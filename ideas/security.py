@@ -12,6 +12,7 @@ from flask import Flask, abort, current_app, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import select
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ideas import page_cache
@@ -30,14 +31,22 @@ def _load_user(session_id: str) -> User | None:
     """The session's user (``User.get_id``), while the account is active and its
     session epoch has not moved since the session began. A session from before
     migration 0012 holds the id alone: epoch 0, so an upgrade logs nobody out."""
+    from ideas.blueprints.notifications import shown_unread
+    from ideas.services.notifications import unread_columns
+
     user_id, _sep, epoch = session_id.partition(":")
     try:
-        user = db.session.get(User, int(user_id))
-        epoch_number = int(epoch or 0)
+        uid, epoch_number = int(user_id), int(epoch or 0)
     except ValueError:
         return None
-    if user is None or not user.active or user.session_epoch != epoch_number:
+    # The header's count of unread notifications comes with the user: no query of its own.
+    row = db.session.execute(select(User, *unread_columns(uid)).where(User.id == uid)).first()
+    if row is None:
         return None
+    user, unread = row
+    if not user.active or user.session_epoch != epoch_number:
+        return None
+    shown_unread(unread or 0)
     return user
 
 

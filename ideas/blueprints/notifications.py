@@ -36,8 +36,10 @@ def header_count() -> int:
 
 
 def shown_unread(count: int) -> None:
-    """The header's count, as the page has read it already (no query of its own)."""
-    g.setdefault(_COUNT, count)
+    """The header's count, as the request has read it already (no query of its own):
+    with the signed-in user (``security._load_user``), or as a page knows it better
+    (an item's page, once what it was told about the item is read)."""
+    setattr(g, _COUNT, count)
 
 
 def item_opened(item: Item) -> None:
