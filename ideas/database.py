@@ -63,6 +63,9 @@ def not_among(column, ids: Sequence[int]) -> ColumnElement[bool]:
 
 
 _READING = frozenset({"GET", "HEAD", "OPTIONS"})
+# GETs that write all the same: single sign-on's callback, where the provider sends the
+# browser back and the person is found or made and signed in.
+_WRITING_GETS = frozenset({"sso.callback"})
 
 
 def _sqlite_begin(conn):
@@ -72,7 +75,9 @@ def _sqlite_begin(conn):
     # the worker had committed after its first read: SQLite refuses to turn an old
     # snapshot into a write at once ("database is locked"), whatever the timeout.
     # Readers (pages) and the worker begin as readers and never wait for the lock.
-    writing = has_request_context() and request.method not in _READING
+    writing = has_request_context() and (
+        request.method not in _READING or request.endpoint in _WRITING_GETS
+    )
     conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 

@@ -417,3 +417,41 @@ def test_only_case_handlers_have_a_key_page(client, org, sso):
 def test_the_key_page_needs_a_login(client, sso):
     response = client.get("/login/key")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+@pytest.mark.commits
+def test_a_sign_on_while_the_worker_writes_gets_in(app, client, monkeypatch, sso):
+    """The embedded default: the provider's callback is a GET that writes (the person
+    found and signed in). The worker commits after the callback has read and before
+    it writes; the person still gets in, on SQLite as on PostgreSQL."""
+    import threading
+    import time
+
+    from sqlalchemy import text
+
+    from ideas.services import sso as sso_service
+
+    org = factories.organisation()
+    db.session.commit()
+    anna_id, bo_id = org.anna.id, org.bo.id
+    worker_done = threading.Event()
+    follow_role = sso_service._follow_role
+
+    def the_worker(engine):
+        with engine.begin() as conn:  # the worker's own write, from another connection
+            conn.execute(text("UPDATE users SET absent = true WHERE id = :id"), {"id": bo_id})
+        worker_done.set()
+
+    def follow_role_while_the_worker_writes(user, identity):
+        # The callback has read the account and is about to write to it.
+        threading.Thread(target=the_worker, args=(db.engine,)).start()
+        time.sleep(0.5)
+        return follow_role(user, identity)
+
+    monkeypatch.setattr(sso_service, "_follow_role", follow_role_while_the_worker_writes)
+    response = sign_in(client, "sub-anna")
+    assert response.status_code == 302, page_text(response)[:500]
+    assert worker_done.wait(15)
+    db.session.remove()
+    assert db.session.scalar(select(User.oidc_subject).where(User.id == anna_id)) == "sub-anna"
+    assert db.session.get(User, bo_id).absent is True
